@@ -1,0 +1,7 @@
+export default {
+  displayName: 'moderation',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+  coverageDirectory: '../../coverage/apps/moderation',
+  testTimeout: 30000,
+};

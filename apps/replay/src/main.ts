@@ -1,0 +1,11 @@
+import 'reflect-metadata';
+import { runHttpApp } from '@danmaku/platform';
+import { AppModule } from './app.module';
+import { loadReplayConfig, type ReplayConfig } from './config/replay.config';
+
+void runHttpApp({
+  app: 'replay',
+  loadConfig: () => loadReplayConfig(),
+  port: (c: ReplayConfig) => c.REPLAY_PORT,
+  createModule: (c: ReplayConfig, instanceId: string) => AppModule.forRoot(c, instanceId),
+});

@@ -1,0 +1,23 @@
+// Shared Jest settings: SWC transpiles TypeScript (with decorator metadata, which NestJS DI needs)
+// and Nx's resolver maps the `@danmaku/*` path aliases from tsconfig.base.json.
+const nxPreset = require('@nx/jest/preset').default;
+
+module.exports = {
+  ...nxPreset,
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.[tj]s$': [
+      '@swc/jest',
+      {
+        jsc: {
+          parser: { syntax: 'typescript', decorators: true },
+          transform: { legacyDecorator: true, decoratorMetadata: true },
+          target: 'es2022',
+        },
+        module: { type: 'commonjs' },
+      },
+    ],
+  },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  testMatch: ['**/?(*.)+(spec|int-spec|e2e-spec).ts'],
+};

@@ -1,0 +1,75 @@
+/**
+ * Every error code the platform answers with, on any transport.
+ * The contract (docs/protocol) names them; adding is fine, renaming is not.
+ */
+export const ERROR_CODES = [
+  'INVALID_PAYLOAD',
+  'TOO_LONG',
+  'ROOM_NOT_JOINED',
+  'FORBIDDEN',
+  'BANNED',
+  'MUTED',
+  'ROOM_CLOSED',
+  'RATE_LIMITED',
+  'SLOW_MODE',
+  'UNAVAILABLE',
+  'UNAUTHORIZED',
+  'NOT_FOUND',
+  'CONFLICT',
+  'USERNAME_TAKEN',
+  'INVALID_CREDENTIALS',
+  'NO_LIVE_SESSION',
+  'SESSION_ALREADY_LIVE',
+  'INTERNAL',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Codes a moderation decision can carry in `danmaku:rejected`. */
+export const REJECTION_CODES = [
+  'BLOCKED_TERM',
+  'MUTED',
+  'BANNED',
+  'SLOW_MODE',
+  'DUPLICATE',
+  'FLOOD',
+  'ROOM_CLOSED',
+] as const;
+export type RejectionCode = (typeof REJECTION_CODES)[number];
+
+/** Codes of server `notice` events. */
+export const NOTICE_CODES = ['MUTED', 'BANNED', 'SESSION_REVOKED', 'TOKEN_EXPIRED'] as const;
+export type NoticeCode = (typeof NOTICE_CODES)[number];
+
+const HTTP_STATUS: Record<ErrorCode, number> = {
+  INVALID_PAYLOAD: 400,
+  TOO_LONG: 400,
+  ROOM_NOT_JOINED: 409,
+  FORBIDDEN: 403,
+  BANNED: 403,
+  MUTED: 403,
+  ROOM_CLOSED: 403,
+  RATE_LIMITED: 429,
+  SLOW_MODE: 429,
+  UNAVAILABLE: 503,
+  UNAUTHORIZED: 401,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  USERNAME_TAKEN: 409,
+  INVALID_CREDENTIALS: 401,
+  NO_LIVE_SESSION: 409,
+  SESSION_ALREADY_LIVE: 409,
+  INTERNAL: 500,
+};
+
+/** The HTTP status that carries an error code (400 for codes that are not HTTP errors). */
+export function httpStatusOf(code: ErrorCode | RejectionCode): number {
+  return (HTTP_STATUS as Record<string, number>)[code] ?? 400;
+}
+
+/** The body of every HTTP error and the `error` of every failed socket ack. */
+export interface ErrorBody {
+  code: ErrorCode | RejectionCode;
+  message: string;
+  details?: unknown;
+  retryAfterMs?: number;
+}

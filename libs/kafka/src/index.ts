@@ -1,0 +1,5 @@
+export * from './lib/logger';
+export * from './lib/errors';
+export * from './lib/kafka-client';
+export * from './lib/typed-producer';
+export * from './lib/typed-consumer';

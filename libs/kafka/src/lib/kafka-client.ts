@@ -1,0 +1,68 @@
+import { Kafka, logLevel, type LogEntry, type ITopicConfig } from 'kafkajs';
+import { topicName, type TopicDefinition } from '@danmaku/contracts';
+import { silentLogger, type KafkaLogger } from './logger';
+
+export interface KafkaClientOptions {
+  brokers: string[];
+  clientId: string;
+  /** Deployment namespace prefixed to topic and group names (empty by default). */
+  namespace?: string;
+  logger?: KafkaLogger;
+}
+
+/** One connection factory per process: topics, producers and consumers share its settings. */
+export class KafkaClient {
+  readonly kafka: Kafka;
+  readonly namespace: string;
+  readonly logger: KafkaLogger;
+
+  constructor(readonly options: KafkaClientOptions) {
+    this.namespace = options.namespace ?? '';
+    this.logger = options.logger ?? silentLogger;
+    const log = this.logger;
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: options.brokers,
+      connectionTimeout: 3000,
+      requestTimeout: 10000,
+      retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5000 },
+      logLevel: logLevel.WARN,
+      logCreator:
+        () =>
+        ({ namespace, level, log: entry }: LogEntry) => {
+          const { message, ...extra } = entry;
+          const fields = { kafka: namespace, ...extra };
+          if (level === logLevel.ERROR) log.error(fields, message);
+          else if (level === logLevel.WARN) log.warn(fields, message);
+          else log.debug(fields, message);
+        },
+    });
+  }
+
+  topic(def: TopicDefinition): string {
+    return topicName(def, this.namespace);
+  }
+
+  /** Creates the topics that do not exist yet, with their registry partition counts. */
+  async ensureTopics(defs: TopicDefinition[]): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing: ITopicConfig[] = defs
+        .filter((d) => !existing.has(this.topic(d)))
+        .map((d) => ({
+          topic: this.topic(d),
+          numPartitions: d.partitions,
+          replicationFactor: -1,
+          configEntries: d.retentionMs ? [{ name: 'retention.ms', value: String(d.retentionMs) }] : [],
+        }));
+      if (missing.length > 0) {
+        await admin.createTopics({ topics: missing, waitForLeaders: true });
+        this.logger.info({ topics: missing.map((t) => t.topic) }, 'kafka topics created');
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+}

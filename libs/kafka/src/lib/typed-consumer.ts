@@ -1,0 +1,166 @@
+import type { Consumer, KafkaMessage } from 'kafkajs';
+import type { z } from 'zod';
+import type { TopicDefinition } from '@danmaku/contracts';
+import { consumerGroup } from '@danmaku/contracts';
+import type { KafkaClient } from './kafka-client';
+import { SkipMessageError } from './errors';
+
+export interface ConsumedMessage<T> {
+  value: T;
+  key: string | null;
+  partition: number;
+  offset: string;
+  timestamp: number;
+}
+
+export interface BatchContext {
+  topic: string;
+  partition: number;
+  heartbeat(): Promise<void>;
+}
+
+export interface TypedConsumerOptions<S extends z.ZodType> {
+  topic: TopicDefinition<S>;
+  /** `<app>.<purpose>`; the namespace is added here. */
+  app: string;
+  purpose: string;
+  /** Where a brand-new group starts. Existing groups always resume from their commits. */
+  fromBeginning: boolean;
+  /** Called with a partition's messages in order; must be idempotent (it may see them again). */
+  handleBatch(messages: ConsumedMessage<z.infer<S>>[], ctx: BatchContext): Promise<void>;
+  /** Told about every message moved past without handling (bad payload or SkipMessageError). */
+  onSkip?(info: { partition: number; offset: string; reason: string; error: string }): void;
+  /** Lag per partition after each batch (high watermark - 1 - last offset). */
+  onLag?(partition: number, lag: number): void;
+  maxRetryDelayMs?: number;
+}
+
+/**
+ * Consumes one topic in partition batches with at-least-once delivery:
+ * offsets are committed only after the handler finished the batch.
+ *
+ * Retry vs skip: a message whose JSON or schema is invalid can never succeed, so it is
+ * skipped (reported through `onSkip`). A handler that throws `SkipMessageError` skips the
+ * batch's remaining work the same way. Any other error is transient (Redis or Kafka away):
+ * the same batch is retried with capped exponential backoff, without committing, so order
+ * and durability hold.
+ */
+export class TypedConsumer<S extends z.ZodType> {
+  private readonly consumer: Consumer;
+  private stopping = false;
+  private joined = false;
+  readonly groupId: string;
+
+  constructor(
+    private readonly client: KafkaClient,
+    private readonly options: TypedConsumerOptions<S>,
+  ) {
+    this.groupId = consumerGroup(options.app, options.purpose, client.namespace);
+    this.consumer = client.kafka.consumer({
+      groupId: this.groupId,
+      sessionTimeout: 15000,
+      heartbeatInterval: 1500,
+      rebalanceTimeout: 30000,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 100,
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5000 },
+    });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => (this.joined = true));
+    this.consumer.on(this.consumer.events.CRASH, (e) =>
+      client.logger.error({ group: this.groupId, error: String(e.payload.error) }, 'kafka consumer crashed'),
+    );
+  }
+
+  /** True once the consumer joined its group and got its partitions. */
+  get isReady(): boolean {
+    return this.joined && !this.stopping;
+  }
+
+  async start(): Promise<void> {
+    const topic = this.client.topic(this.options.topic);
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [topic], fromBeginning: this.options.fromBeginning });
+    await this.consumer.run({
+      autoCommit: true,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
+        const decoded: ConsumedMessage<z.infer<S>>[] = [];
+        for (const m of batch.messages) {
+          const value = this.decode(batch.partition, m);
+          if (value !== undefined) {
+            decoded.push({
+              value,
+              key: m.key ? m.key.toString() : null,
+              partition: batch.partition,
+              offset: m.offset,
+              timestamp: Number(m.timestamp),
+            });
+          }
+        }
+        const ctx: BatchContext = { topic, partition: batch.partition, heartbeat };
+        let attempt = 0;
+        while (decoded.length > 0) {
+          if (!isRunning() || isStale()) return;
+          try {
+            await this.options.handleBatch(decoded, ctx);
+            break;
+          } catch (error) {
+            if (error instanceof SkipMessageError) {
+              this.options.onSkip?.({
+                partition: batch.partition,
+                offset: decoded[0].offset,
+                reason: error.reason,
+                error: error.message,
+              });
+              break;
+            }
+            attempt++;
+            const delay = Math.min(this.options.maxRetryDelayMs ?? 5000, 100 * 2 ** Math.min(attempt, 10));
+            this.client.logger.warn(
+              { group: this.groupId, partition: batch.partition, attempt, delay, error: String(error) },
+              'kafka batch failed, retrying',
+            );
+            await sleep(delay);
+            await heartbeat().catch(() => undefined);
+          }
+        }
+        const last = batch.messages[batch.messages.length - 1];
+        if (last) {
+          resolveOffset(last.offset);
+          const lag = Number(batch.highWatermark) - 1 - Number(last.offset);
+          this.options.onLag?.(batch.partition, Math.max(0, lag));
+        }
+        await commitOffsetsIfNecessary();
+        await heartbeat();
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.consumer.disconnect();
+  }
+
+  private decode(partition: number, m: KafkaMessage): z.infer<S> | undefined {
+    const skip = (reason: string, error: string) => {
+      this.client.logger.warn({ group: this.groupId, partition, offset: m.offset, reason, error }, 'kafka message skipped');
+      this.options.onSkip?.({ partition, offset: m.offset, reason, error });
+      return undefined;
+    };
+    if (!m.value) return skip('empty', 'message has no value');
+    let json: unknown;
+    try {
+      json = JSON.parse(m.value.toString());
+    } catch (e) {
+      return skip('bad-json', String(e));
+    }
+    const parsed = this.options.topic.schema.safeParse(json);
+    if (!parsed.success) return skip('bad-schema', parsed.error.message);
+    return parsed.data;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

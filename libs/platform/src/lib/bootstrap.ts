@@ -1,0 +1,46 @@
+import { hostname } from 'node:os';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
+import { ConfigError } from './config/config';
+import { HttpExceptionFilter } from './http/http-exception.filter';
+
+/** `INSTANCE_ID`, else host-pid: names this process in logs, metrics and Kafka client ids. */
+export function instanceIdFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  return env['INSTANCE_ID'] || `${hostname()}-${process.pid}`;
+}
+
+/**
+ * Parses config (exiting with every bad variable named), builds the Nest app, applies
+ * the contract error filter and starts listening.
+ */
+export async function runHttpApp(opts: {
+  app: string;
+  port: (config: never) => number;
+  loadConfig: () => unknown;
+  createModule: (config: never, instanceId: string) => unknown;
+  configure?: (nest: INestApplication, config: never) => void | Promise<void>;
+}): Promise<INestApplication> {
+  let config: unknown;
+  try {
+    config = opts.loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${opts.app}: ${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+  const instanceId = instanceIdFromEnv();
+  const module = opts.createModule(config as never, instanceId);
+  const nest = await NestFactory.create(module as never, { bufferLogs: true });
+  const logger = nest.get(Logger);
+  nest.useLogger(logger);
+  nest.useGlobalFilters(new HttpExceptionFilter());
+  nest.enableShutdownHooks();
+  await opts.configure?.(nest, config as never);
+  const port = opts.port(config as never);
+  await nest.listen(port);
+  logger.log(`${opts.app} listening on http://127.0.0.1:${port} (instance ${instanceId})`);
+  return nest;
+}

@@ -1,0 +1,114 @@
+import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown, type Provider } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import type { Logger } from 'pino';
+import type Redis from 'ioredis';
+import { KafkaClient } from '@danmaku/kafka';
+import type { CommonConfig } from './config/config';
+import { HealthController } from './health/health.controller';
+import { MetricsService } from './health/metrics.service';
+import { ReadinessService } from './health/readiness.service';
+import { createRedisClient, redisIsUsable } from './redis/redis';
+import { TokenVerifier } from './auth/token-verifier';
+import { BearerAuthGuard } from './auth/bearer-auth.guard';
+import { createAppLogger } from './logging/logger';
+
+/** Injection tokens for the shared infrastructure clients. */
+export const REDIS = Symbol('REDIS');
+export const APP_LOGGER = Symbol('APP_LOGGER');
+export const APP_IDENTITY = Symbol('APP_IDENTITY');
+
+export interface AppIdentity {
+  app: string;
+  instanceId: string;
+}
+
+export interface PlatformOptions {
+  app: string;
+  instanceId: string;
+  config: CommonConfig;
+  /** Provide TokenVerifier / BearerAuthGuard (apps that accept access tokens). */
+  verifyTokens?: boolean;
+}
+
+@Injectable()
+class InfraLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}
+
+/**
+ * What every app needs: logging, `/healthz` `/readyz` `/metrics`, a Redis client,
+ * a Kafka client factory and (optionally) the access-token verifier.
+ */
+@Module({})
+export class PlatformModule {
+  static forRoot(options: PlatformOptions): DynamicModule {
+    const { app, instanceId, config } = options;
+    const logger = createAppLogger(app, config.LOG_LEVEL, instanceId);
+    const providers: Provider[] = [
+      { provide: APP_IDENTITY, useValue: { app, instanceId } satisfies AppIdentity },
+      { provide: APP_LOGGER, useValue: logger },
+      ReadinessService,
+      {
+        provide: MetricsService,
+        useFactory: () => {
+          const m = new MetricsService();
+          m.setApp(app, instanceId);
+          return m;
+        },
+      },
+      {
+        provide: REDIS,
+        inject: [ReadinessService],
+        useFactory: (readiness: ReadinessService) => {
+          const redis = createRedisClient({ url: config.REDIS_URL, namespace: config.DANMAKU_NAMESPACE, name: `${app}:${instanceId}` });
+          redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
+          readiness.register('redis', () => redisIsUsable(redis));
+          return redis;
+        },
+      },
+      {
+        provide: KafkaClient,
+        useFactory: () =>
+          new KafkaClient({
+            brokers: config.KAFKA_BROKERS,
+            clientId: `${app}-${instanceId}`,
+            namespace: config.DANMAKU_NAMESPACE,
+            logger: logger.child({ component: 'kafka' }) as Logger,
+          }),
+      },
+      InfraLifecycle,
+    ];
+    const exported: (symbol | Function)[] = [APP_IDENTITY, APP_LOGGER, REDIS, KafkaClient, ReadinessService, MetricsService];
+    if (options.verifyTokens) {
+      providers.push(
+        {
+          provide: TokenVerifier,
+          useFactory: () =>
+            new TokenVerifier({ jwksUrl: config.AUTH_JWKS_URL, issuer: config.TOKEN_ISSUER, audience: config.TOKEN_AUDIENCE }),
+        },
+        BearerAuthGuard,
+      );
+      exported.push(TokenVerifier, BearerAuthGuard);
+    }
+    return {
+      global: true,
+      module: PlatformModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            logger,
+            autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
+            customProps: () => ({ context: 'http' }),
+          },
+        }),
+      ],
+      controllers: [HealthController],
+      providers,
+      exports: exported,
+    };
+  }
+}

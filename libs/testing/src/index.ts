@@ -1,0 +1,5 @@
+export * from './lib/eventually';
+export * from './lib/infra';
+export * from './lib/http-client';
+export * from './lib/app-process';
+export * from './lib/socket-client';

@@ -1,0 +1,149 @@
+#!/usr/bin/env node
+// Make sure node_modules matches package-lock.json; run `npm ci` when it doesn't.
+// Builtins only: this runs before node_modules exists.
+//
+// Fresh when node_modules/.danmaku-deps.json records the sha256 of the current
+// package-lock.json (+ the Node ABI, for native modules). Without that marker
+// (someone ran `npm ci`/`npm install` by hand) npm's own hidden lockfile
+// node_modules/.package-lock.json is compared package by package with
+// package-lock.json, so a manual install is not redone needlessly.
+//
+// CLI: node tools/scripts/ensure-deps.mjs [--force]
+
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { ROOT, UserError, fmtSecs, isMain, logger, runCli, withDirLock } from '../infra/lib.mjs';
+
+const log = logger('deps');
+
+const MARKER = '.danmaku-deps.json';
+
+function sha256(file) {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+function readJson(file) {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/** null when node_modules' hidden lockfile agrees with package-lock.json, else a reason. */
+function hiddenLockfileMismatch(lock, hidden) {
+  if (!hidden?.packages || !lock?.packages) return 'no node_modules/.package-lock.json';
+  const want = lock.packages;
+  const have = hidden.packages;
+  for (const [key, w] of Object.entries(want)) {
+    if (key === '' || !key.includes('node_modules/')) continue; // root / workspace folders
+    const h = have[key];
+    if (!h) {
+      if (w.optional || w.peer) continue; // platform-specific optional deps, unmet optional peers
+      return `${key} is not installed`;
+    }
+    if (w.link || h.link) {
+      if (w.resolved !== h.resolved) return `${key} links elsewhere`;
+    } else if (w.version !== h.version) {
+      return `${key} is ${h.version}, package-lock.json wants ${w.version}`;
+    }
+  }
+  for (const key of Object.keys(have)) {
+    if (key !== '' && key.includes('node_modules/') && !(key in want)) return `${key} is installed but not in package-lock.json`;
+  }
+  return null;
+}
+
+/** Why node_modules needs (re)installing, or null if it is fresh. */
+export function depsStaleReason(root = ROOT) {
+  const lockFile = join(root, 'package-lock.json');
+  const nm = join(root, 'node_modules');
+  if (!existsSync(nm)) return 'node_modules is missing';
+  if (!existsSync(lockFile)) return 'package-lock.json is missing';
+  const expected = { lockSha256: sha256(lockFile), nodeAbi: process.versions.modules };
+  const marker = readJson(join(nm, MARKER));
+  if (marker && marker.lockSha256 === expected.lockSha256) {
+    if (marker.nodeAbi !== expected.nodeAbi) return `Node ABI changed (${marker.nodeAbi} -> ${expected.nodeAbi}); native modules must be rebuilt`;
+    return null;
+  }
+  const mismatch = hiddenLockfileMismatch(readJson(lockFile), readJson(join(nm, '.package-lock.json')));
+  if (mismatch) return marker ? `package-lock.json changed (${mismatch})` : mismatch;
+  // Installed by hand and consistent: adopt it.
+  writeMarker(root);
+  return null;
+}
+
+function writeMarker(root) {
+  const lockFile = join(root, 'package-lock.json');
+  writeFileSync(
+    join(root, 'node_modules', MARKER),
+    `${JSON.stringify({ lockSha256: sha256(lockFile), nodeAbi: process.versions.modules, at: new Date().toISOString() }, null, 2)}\n`,
+  );
+}
+
+function withInstallLock(root, fn) {
+  return withDirLock(join(root, '.cache', 'ensure-deps.lock'), fn, {
+    onWait: (pid) => log.info(`another process (pid ${pid ?? '?'}) is installing dependencies; waiting…`),
+  });
+}
+
+/**
+ * Run `npm ci` if node_modules is missing or does not match package-lock.json.
+ * @returns {Promise<{installed: boolean, reason?: string, ms?: number}>}
+ */
+export async function ensureDeps({ root = ROOT, force = false } = {}) {
+  if (!existsSync(join(root, 'package.json'))) throw new UserError(`no package.json in ${root}`);
+  let reason = force ? 'forced (--force)' : depsStaleReason(root);
+  if (!reason) return { installed: false };
+
+  return withInstallLock(root, async () => {
+    // Someone else may have installed while we waited for the lock.
+    reason = force ? reason : depsStaleReason(root);
+    if (!reason) return { installed: false };
+
+    const hasLock = existsSync(join(root, 'package-lock.json'));
+    const args = hasLock ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'];
+    if (!hasLock) log.warn('package-lock.json is missing: running `npm install` instead of `npm ci`');
+    log.info(`installing dependencies: npm ${args.join(' ')}  (${reason})`);
+    const t0 = Date.now();
+    const code = await new Promise((resolvePromise, reject) => {
+      const child = spawn('npm', args, { cwd: root, stdio: 'inherit', env: { ...process.env, npm_config_update_notifier: 'false' } });
+      // npm is silent for a long time when stdout is not a terminal (CI): show it is alive.
+      const heartbeat = process.stdout.isTTY
+        ? null
+        : setInterval(() => log.info(`npm ${args[0]} still running (${fmtSecs(Date.now() - t0)})…`), 15000);
+      const forward = (sig) => child.kill(sig);
+      process.on('SIGINT', forward);
+      process.on('SIGTERM', forward);
+      const cleanup = () => {
+        if (heartbeat) clearInterval(heartbeat);
+        process.off('SIGINT', forward);
+        process.off('SIGTERM', forward);
+      };
+      child.on('error', (e) => {
+        cleanup();
+        reject(new UserError(`could not run npm: ${e.message}`));
+      });
+      child.on('exit', (exitCode, signal) => {
+        cleanup();
+        resolvePromise(exitCode ?? (signal ? 1 : 0));
+      });
+    });
+    if (code !== 0) throw new UserError(`npm ${args[0]} failed (exit ${code})`);
+    writeMarker(root);
+    const ms = Date.now() - t0;
+    log.ok(`dependencies installed in ${fmtSecs(ms)}`);
+    return { installed: true, reason, ms };
+  });
+}
+
+if (isMain(import.meta.url)) {
+  runCli('deps', async () => {
+    const r = await ensureDeps({ force: process.argv.includes('--force') });
+    if (!r.installed) log.ok('node_modules is up to date');
+    return 0;
+  });
+}

@@ -358,7 +358,7 @@ export async function ensureKafkaLibs() {
     const onData = (d) => {
       mvnLog.write(d);
       for (const line of d.toString('utf8').split('\n')) {
-        if (/^Downloaded from /.test(line)) downloaded++;
+        if (/Downloaded from /.test(line)) downloaded++;
         if (line.trim()) lastLine = line.trim();
       }
     };

@@ -5,3 +5,4 @@ export * from './lib/socket-events';
 export * from './lib/kafka-events';
 export * from './lib/kafka-topics';
 export * from './lib/http';
+export * from './lib/redis-keys';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { roleSchema, roomIdSchema, userIdSchema } from './primitives';
+import type { LiveSession, RoomSettings } from './danmaku';
 
 // ---- auth ----
 export const usernameSchema = z
@@ -51,6 +52,90 @@ export const blockedTermBodySchema = z.object({
     .transform((s) => s.trim())
     .pipe(z.string().min(1).max(100)),
 });
+/**
+ * The pseudo-room whose audit log holds site-wide actions (site terms, site bans):
+ * `GET /v1/rooms/_site/audit-log`, admins only. Room routes refuse it as a room id.
+ */
+export const SITE_AUDIT_ROOM = '_site';
+/** `:roomId` of every room route but the audit log: a room id that is not the reserved `_site`. */
+export const moderatedRoomParamsSchema = z.object({
+  roomId: roomIdSchema.refine((r) => r !== SITE_AUDIT_ROOM, `roomId "${SITE_AUDIT_ROOM}" is reserved`),
+});
+export const roomUserParamsSchema = moderatedRoomParamsSchema.extend({ userId: userIdSchema });
+export const userParamsSchema = z.object({ userId: userIdSchema });
+export const termIdSchema = z.string().min(1).max(64);
+export const roomTermParamsSchema = moderatedRoomParamsSchema.extend({ termId: termIdSchema });
+export const termParamsSchema = z.object({ termId: termIdSchema });
+export const roomDanmakuParamsSchema = moderatedRoomParamsSchema.extend({ id: z.string().min(1).max(128) });
+
+const reasonSchema = z
+  .string()
+  .transform((s) => s.trim())
+  .pipe(z.string().max(500));
+/** Longest timed ban or mute: one year. */
+export const MAX_SANCTION_SEC = 365 * 24 * 3600;
+
+/** `POST /v1/rooms/:roomId/bans`, `POST /v1/bans`: no `durationSec` means permanent. */
+export const banBodySchema = z.object({
+  userId: userIdSchema,
+  reason: reasonSchema.optional(),
+  durationSec: z.number().int().min(1).max(MAX_SANCTION_SEC).optional(),
+});
+export type BanBody = z.infer<typeof banBodySchema>;
+/** `POST /v1/rooms/:roomId/mutes`: a mute always ends. */
+export const muteBodySchema = z.object({
+  userId: userIdSchema,
+  durationSec: z.number().int().min(1).max(MAX_SANCTION_SEC),
+  reason: reasonSchema.optional(),
+});
+export type MuteBody = z.infer<typeof muteBodySchema>;
+/** `DELETE /v1/rooms/:roomId/danmaku/:id` (the body is optional). */
+export const retractBodySchema = z.object({ reason: reasonSchema.optional() }).default({});
+
+export const auditLogQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  /** Opaque; from a previous page's `nextCursor`. */
+  cursor: z
+    .string()
+    .regex(/^[0-9]{1,15}$/, 'cursor must come from nextCursor')
+    .optional(),
+});
+
+export interface RoomView {
+  roomId: string;
+  settings: RoomSettings;
+  moderators: string[];
+  live: LiveSession | null;
+}
+export interface EndedSessionView extends LiveSession {
+  endedAt: number;
+}
+export interface BlockedTermView {
+  termId: string;
+  term: string;
+  createdAt: number;
+  createdBy: string;
+}
+/** A ban (`until` null: permanent) or a mute; `roomId` null for a site-wide ban. */
+export interface SanctionView {
+  userId: string;
+  roomId: string | null;
+  until: number | null;
+  reason: string | null;
+  createdAt: number;
+  createdBy: string;
+}
+export interface AuditEntry {
+  id: string;
+  at: number;
+  actorId: string;
+  /** e.g. `settings.update`, `term.add`, `ban.add`, `danmaku.retract` (docs/protocol/moderation.md). */
+  action: string;
+  /** What it acted on: a userId, termId, sessionId, danmaku id or the roomId. */
+  target: string;
+  reason: string | null;
+  details: Record<string, unknown> | null;
+}
 
 // ---- replay ----
 const intFromQuery = (min: number, max?: number) =>
@@ -72,6 +157,20 @@ export const roomDanmakuQuerySchema = z.object({
   limit: intFromQuery(1, 1000).default(100),
   cursor: z.string().max(200).optional(),
 });
+
+/** `:roomId/sessions/:sessionId` route params; `sessionId` is opaque, bounded so keys stay small. */
+export const replaySessionParamsSchema = roomParamsSchema.extend({ sessionId: z.string().min(1).max(256) });
+
+/** `density?bucketMs`: bucket width in ms (100 ms .. 1 h, default 10 s). */
+export const sessionDensityQuerySchema = z.object({
+  bucketMs: intFromQuery(100, 3_600_000).default(10_000),
+});
+
+/** `GET …/sessions/:sessionId/density`: `buckets[i]` counts messages with `i*bucketMs <= offsetMs < (i+1)*bucketMs`. */
+export interface SessionDensity {
+  bucketMs: number;
+  buckets: number[];
+}
 
 export interface ReplaySessionSummary {
   sessionId: string;

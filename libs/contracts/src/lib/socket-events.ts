@@ -5,7 +5,13 @@ import { colorSchema, danmakuModeSchema, danmakuSizeSchema, roomIdSchema } from 
 
 /** Socket.IO room that holds the viewers of a live room, on every gateway instance. */
 export function liveRoom(roomId: string): string {
-  return `live:${roomId}`;
+  return `${LIVE_ROOM_PREFIX}${roomId}`;
+}
+const LIVE_ROOM_PREFIX = 'live:';
+
+/** The roomId of a Socket.IO room made by `liveRoom`, else null. */
+export function roomIdOfLiveRoom(name: string): string | null {
+  return name.startsWith(LIVE_ROOM_PREFIX) ? name.slice(LIVE_ROOM_PREFIX.length) : null;
 }
 
 export const roomJoinPayloadSchema = z.object({

@@ -19,7 +19,10 @@ export class TypedProducer {
   constructor(private readonly client: KafkaClient) {
     this.producer = client.kafka.producer({
       createPartitioner: Partitioners.DefaultPartitioner,
-      idempotent: true,
+      // Retries are bounded so a caller can answer UNAVAILABLE; a retry may then duplicate a
+      // message, which consumers absorb (every message carries its id; handlers are idempotent).
+      // kafkajs' idempotent mode wants unbounded retries, so it is off.
+      idempotent: false,
       // One request in flight keeps per-partition order through retries.
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,

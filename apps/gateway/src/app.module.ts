@@ -1,0 +1,50 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { PlatformModule } from '@danmaku/platform';
+import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
+import { DanmakuService } from './danmaku/danmaku.service';
+import { NonceRepository } from './danmaku/nonce.repository';
+import { SendRateLimiter } from './danmaku/send-rate.limiter';
+import { SubmissionPublisher } from './danmaku/submission.publisher';
+import { AcceptedConsumer } from './fanout/accepted.consumer';
+import { RecentBufferRepository } from './fanout/recent-buffer.repository';
+import { RejectedConsumer } from './fanout/rejected.consumer';
+import { RoomEventsConsumer } from './fanout/room-events.consumer';
+import { PresenceRepository } from './presence/presence.repository';
+import { PresenceService } from './presence/presence.service';
+import { RoomStateRepository } from './room/room-state.repository';
+import { RoomGateway } from './room/room.gateway';
+import { RoomService } from './room/room.service';
+import { SessionRevocationConsumer } from './session/session-revocation.consumer';
+import { ConnectionAuth } from './socket/connection-auth';
+import { SocketServerRef } from './socket/socket-server.ref';
+import { WsAckInterceptor } from './socket/ws-ack.interceptor';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: GatewayConfig, instanceId: string): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [PlatformModule.forRoot({ app: 'gateway', instanceId, config, verifyTokens: true })],
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: config },
+        SocketServerRef,
+        ConnectionAuth,
+        WsAckInterceptor,
+        RoomGateway,
+        RoomService,
+        RoomStateRepository,
+        PresenceRepository,
+        PresenceService,
+        DanmakuService,
+        NonceRepository,
+        SendRateLimiter,
+        SubmissionPublisher,
+        RecentBufferRepository,
+        AcceptedConsumer,
+        RejectedConsumer,
+        RoomEventsConsumer,
+        SessionRevocationConsumer,
+      ],
+    };
+  }
+}

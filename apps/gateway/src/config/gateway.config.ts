@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { commonEnvShape, msVar, parseEnv, portVar } from '@danmaku/platform';
+
+const originList = z
+  .string()
+  .default('*')
+  .transform((s) =>
+    s.trim() === '*'
+      ? ('*' as const)
+      : s
+          .split(',')
+          .map((o) => o.trim())
+          .filter(Boolean),
+  );
+
+export const gatewayEnvSchema = z.object({
+  ...commonEnvShape,
+  GATEWAY_PORT: portVar(3000),
+  /** Comma-separated browser origins allowed to connect (HTTP polling and WebSocket); `*` allows any. */
+  GATEWAY_ALLOWED_ORIGINS: originList,
+  /** Engine.IO heartbeat: a ping every interval; no pong within the timeout closes the connection. */
+  GATEWAY_PING_INTERVAL_MS: msVar(25_000),
+  GATEWAY_PING_TIMEOUT_MS: msVar(20_000),
+  /** Largest accepted client frame; a danmaku is tiny, so keep this small. */
+  GATEWAY_MAX_HTTP_BUFFER_SIZE: z.coerce.number().int().min(1024).max(1_048_576).default(16_384),
+  /** Messages one user may send per window, across all gateway instances. */
+  GATEWAY_SEND_RATE_LIMIT: z.coerce.number().int().min(1).default(20),
+  GATEWAY_SEND_RATE_WINDOW_SEC: z.coerce.number().int().min(1).default(10),
+  /** How many recent danmaku a room keeps for catch-up after a reconnect. */
+  GATEWAY_RECENT_BUFFER: z.coerce.number().int().min(50).max(10_000).default(1000),
+  /** How often online counts are refreshed and pushed (only when changed). */
+  GATEWAY_ONLINE_INTERVAL_MS: msVar(5_000),
+  /** How long room settings are cached in the gateway for early checks. */
+  GATEWAY_SETTINGS_CACHE_MS: msVar(1_000),
+});
+export type GatewayConfig = z.infer<typeof gatewayEnvSchema>;
+
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  return parseEnv(gatewayEnvSchema, env);
+}
+
+export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
+
+/** How many danmaku `room:join` returns without `sinceSeq`. */
+export const JOIN_RECENT_COUNT = 50;
+/** A nonce answers with the same id for this long. */
+export const NONCE_TTL_SEC = 600;

@@ -1,0 +1,101 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { v7 as uuidv7 } from 'uuid';
+import {
+  DANMAKU_DEFAULTS,
+  graphemeLength,
+  type DanmakuSendAck,
+  type DanmakuSendPayload,
+  type Principal,
+} from '@danmaku/contracts';
+import { APP_IDENTITY, DomainException, MetricsService, type AppIdentity } from '@danmaku/platform';
+import { RoomStateRepository } from '../room/room-state.repository';
+import { NonceRepository } from './nonce.repository';
+import { SendRateLimiter } from './send-rate.limiter';
+import { SubmissionPublisher } from './submission.publisher';
+
+export interface Sender {
+  principal: Principal;
+  socketId: string;
+  /** Whether the socket is in the room (sockets must join before they send). */
+  joined: boolean;
+}
+
+/**
+ * Takes a viewer's danmaku: early checks from cached room state, the per-user rate,
+ * the nonce, then a durable hand-off to moderation. The ack's `id` means "queued".
+ */
+@Injectable()
+export class DanmakuService {
+  private readonly submitted;
+  private readonly refused;
+
+  constructor(
+    private readonly rooms: RoomStateRepository,
+    private readonly nonces: NonceRepository,
+    private readonly rate: SendRateLimiter,
+    private readonly publisher: SubmissionPublisher,
+    @Inject(APP_IDENTITY) private readonly identity: AppIdentity,
+    metrics: MetricsService,
+  ) {
+    this.submitted = metrics.counter('gateway_danmaku_submitted_total', 'Danmaku queued for moderation');
+    this.refused = metrics.counter('gateway_danmaku_refused_total', 'Sends refused at the gateway', ['code']);
+  }
+
+  async send(sender: Sender, payload: DanmakuSendPayload): Promise<DanmakuSendAck> {
+    try {
+      return await this.sendChecked(sender, payload);
+    } catch (e) {
+      if (e instanceof DomainException) this.refused.inc({ code: e.code });
+      throw e;
+    }
+  }
+
+  private async sendChecked(sender: Sender, payload: DanmakuSendPayload): Promise<DanmakuSendAck> {
+    const { principal } = sender;
+    if (principal.role === 'guest') throw new DomainException('FORBIDDEN', 'Guests may watch but not send');
+    if (!sender.joined) throw new DomainException('ROOM_NOT_JOINED', `Join room ${payload.roomId} before sending`);
+
+    const settings = await this.rooms.settings(payload.roomId);
+    if (settings.closed) throw new DomainException('ROOM_CLOSED', 'This room is closed to new danmaku');
+    const length = graphemeLength(payload.text);
+    if (length > settings.maxLength) {
+      throw new DomainException('TOO_LONG', `Text is ${length} characters; the room allows ${settings.maxLength}`, {
+        maxLength: settings.maxLength,
+        length,
+      });
+    }
+    if (!this.publisher.available) throw new DomainException('UNAVAILABLE', 'Cannot queue messages right now');
+
+    const id = uuidv7();
+    if (payload.nonce) {
+      const claim = await this.nonces.claim(principal.userId, payload.nonce, id);
+      // A resend: answer with the first id, queue nothing new.
+      if (!claim.claimed) return { id: claim.id };
+    }
+    await this.rate.consume(principal.userId).catch(async (e: unknown) => {
+      if (payload.nonce) await this.nonces.release(principal.userId, payload.nonce, id);
+      throw e;
+    });
+    try {
+      await this.publisher.publish({
+        id,
+        roomId: payload.roomId,
+        userId: principal.userId,
+        nickname: principal.nickname,
+        authSessionId: principal.sessionId,
+        text: payload.text,
+        mode: payload.mode ?? DANMAKU_DEFAULTS.mode,
+        color: payload.color ?? DANMAKU_DEFAULTS.color,
+        size: payload.size ?? DANMAKU_DEFAULTS.size,
+        nonce: payload.nonce,
+        sentAt: Date.now(),
+        origin: { instanceId: this.identity.instanceId, socketId: sender.socketId },
+      });
+    } catch {
+      if (payload.nonce) await this.nonces.release(principal.userId, payload.nonce, id).catch(() => undefined);
+      throw new DomainException('UNAVAILABLE', 'Cannot queue messages right now; nothing was queued');
+    }
+    this.submitted.inc();
+    return { id };
+  }
+}

@@ -1,0 +1,52 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { REDIS } from '@danmaku/platform';
+
+const INSTANCES = 'gw:instances';
+const onlineKey = (roomId: string) => `gw:online:{${roomId}}`;
+
+/**
+ * Online counts across instances without asking every instance (no fetchSockets):
+ * each instance writes its own local count per room into a hash field and heartbeats;
+ * a room's total is the sum over instances whose heartbeat is fresh.
+ */
+@Injectable()
+export class PresenceRepository {
+  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+
+  async heartbeat(instanceId: string, now: number): Promise<void> {
+    await this.redis.zadd(INSTANCES, now, instanceId);
+  }
+
+  async writeLocalCounts(instanceId: string, counts: Map<string, number>, ttlSec: number): Promise<void> {
+    if (counts.size === 0) return;
+    const pipe = this.redis.pipeline();
+    for (const [roomId, n] of counts) {
+      if (n > 0) pipe.hset(onlineKey(roomId), instanceId, n).expire(onlineKey(roomId), ttlSec);
+      else pipe.hdel(onlineKey(roomId), instanceId);
+    }
+    await pipe.exec();
+  }
+
+  async removeInstance(instanceId: string, roomIds: string[]): Promise<void> {
+    const pipe = this.redis.pipeline().zrem(INSTANCES, instanceId);
+    for (const roomId of roomIds) pipe.hdel(onlineKey(roomId), instanceId);
+    await pipe.exec();
+  }
+
+  /** Totals for the rooms, counting only instances seen since `aliveSince`. */
+  async totals(roomIds: string[], aliveSince: number): Promise<Map<string, number>> {
+    const pipe = this.redis.pipeline().zrangebyscore(INSTANCES, aliveSince, '+inf');
+    for (const roomId of roomIds) pipe.hgetall(onlineKey(roomId));
+    const res = (await pipe.exec()) ?? [];
+    const alive = new Set((res[0]?.[1] as string[] | undefined) ?? []);
+    const totals = new Map<string, number>();
+    roomIds.forEach((roomId, i) => {
+      const fields = (res[i + 1]?.[1] as Record<string, string> | undefined) ?? {};
+      let sum = 0;
+      for (const [instance, n] of Object.entries(fields)) if (alive.has(instance)) sum += Number(n);
+      totals.set(roomId, sum);
+    });
+    return totals;
+  }
+}

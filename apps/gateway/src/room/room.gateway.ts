@@ -1,0 +1,112 @@
+import { Inject, UseInterceptors } from '@nestjs/common';
+import {
+  ConnectedSocket,
+  MessageBody,
+  SubscribeMessage,
+  WebSocketGateway,
+  type OnGatewayDisconnect,
+  type OnGatewayInit,
+} from '@nestjs/websockets';
+import type { Logger } from 'pino';
+import {
+  danmakuSendPayloadSchema,
+  liveRoom,
+  roomIdOfLiveRoom,
+  roomJoinPayloadSchema,
+  roomLeavePayloadSchema,
+  type DanmakuSendAck,
+  type RoomJoinAck,
+  type RoomLeaveAck,
+} from '@danmaku/contracts';
+import { APP_LOGGER, DomainException, MetricsService, parseInput } from '@danmaku/platform';
+import { DanmakuService } from '../danmaku/danmaku.service';
+import { ConnectionAuth } from '../socket/connection-auth';
+import { authSessionRoom, userRoom, type ViewerServer, type ViewerSocket } from '../socket/socket-data';
+import { SocketServerRef } from '../socket/socket-server.ref';
+import { WsAckInterceptor } from '../socket/ws-ack.interceptor';
+import { PresenceService } from '../presence/presence.service';
+import { RoomService } from './room.service';
+
+/**
+ * The viewer-facing edge: authenticates the handshake, then validates each command,
+ * calls one service method and acks the result.
+ */
+@WebSocketGateway()
+@UseInterceptors(WsAckInterceptor)
+export class RoomGateway implements OnGatewayInit, OnGatewayDisconnect {
+  private readonly connections;
+  /** One send at a time per socket, so a sender's messages stay in the order sent. */
+  private readonly sendQueues = new WeakMap<ViewerSocket, Promise<unknown>>();
+
+  constructor(
+    private readonly auth: ConnectionAuth,
+    private readonly rooms: RoomService,
+    private readonly danmaku: DanmakuService,
+    private readonly serverRef: SocketServerRef,
+    private readonly presence: PresenceService,
+    @Inject(APP_LOGGER) private readonly logger: Logger,
+    metrics: MetricsService,
+  ) {
+    this.connections = metrics.gauge('gateway_connections', 'Open Socket.IO connections on this instance');
+  }
+
+  afterInit(server: ViewerServer): void {
+    this.serverRef.set(server);
+    server.use((socket, next) => {
+      this.auth.authenticate(socket.handshake.auth?.['token']).then(
+        (principal) => {
+          socket.data.principal = principal;
+          void socket.join([userRoom(principal.userId), authSessionRoom(principal.sessionId)]);
+          this.connections.inc();
+          // Rooms are gone by the time 'disconnect' fires: note them while still known.
+          socket.on('disconnecting', () => RoomGateway.liveRoomsOf(socket).forEach((r) => this.presence.markDirty(r)));
+          next();
+        },
+        (err: unknown) => {
+          if (!(err instanceof DomainException)) this.logger.warn({ err: String(err) }, 'handshake auth failed');
+          // The contract: every refused handshake reads `UNAUTHORIZED` on the client.
+          next(new Error('UNAUTHORIZED'));
+        },
+      );
+    });
+  }
+
+  handleDisconnect(socket: ViewerSocket): void {
+    if (!socket.data.principal) return;
+    this.connections.dec();
+  }
+
+  @SubscribeMessage('room:join')
+  async join(@ConnectedSocket() socket: ViewerSocket, @MessageBody() body: unknown): Promise<RoomJoinAck> {
+    const payload = parseInput(roomJoinPayloadSchema, body);
+    await socket.join(liveRoom(payload.roomId));
+    return this.rooms.joined(payload);
+  }
+
+  @SubscribeMessage('room:leave')
+  async leave(@ConnectedSocket() socket: ViewerSocket, @MessageBody() body: unknown): Promise<RoomLeaveAck> {
+    const { roomId } = parseInput(roomLeavePayloadSchema, body);
+    await socket.leave(liveRoom(roomId));
+    await this.rooms.left(roomId);
+    return {};
+  }
+
+  @SubscribeMessage('danmaku:send')
+  async send(@ConnectedSocket() socket: ViewerSocket, @MessageBody() body: unknown): Promise<DanmakuSendAck> {
+    const payload = parseInput(danmakuSendPayloadSchema, body);
+    const previous = this.sendQueues.get(socket) ?? Promise.resolve();
+    const result = previous.catch(() => undefined).then(() =>
+      this.danmaku.send(
+        { principal: socket.data.principal, socketId: socket.id, joined: socket.rooms.has(liveRoom(payload.roomId)) },
+        payload,
+      ),
+    );
+    this.sendQueues.set(socket, result);
+    return result;
+  }
+
+  /** Rooms (by roomId) a socket is in. */
+  private static liveRoomsOf(socket: ViewerSocket): string[] {
+    return [...socket.rooms].map(roomIdOfLiveRoom).filter((r): r is string => r !== null);
+  }
+}

@@ -1,0 +1,37 @@
+import { Injectable } from '@nestjs/common';
+import type { RoomJoinAck, RoomJoinPayload } from '@danmaku/contracts';
+import { JOIN_RECENT_COUNT } from '../config/gateway.config';
+import { RecentBufferRepository } from '../fanout/recent-buffer.repository';
+import { PresenceService } from '../presence/presence.service';
+import { RoomStateRepository } from './room-state.repository';
+
+/** What a viewer gets on joining: settings, online count and recent danmaku (or what they missed). */
+@Injectable()
+export class RoomService {
+  constructor(
+    private readonly rooms: RoomStateRepository,
+    private readonly recent: RecentBufferRepository,
+    private readonly presence: PresenceService,
+  ) {}
+
+  /** Call after the socket joined the Socket.IO room, so nothing can fall between the two. */
+  async joined(payload: RoomJoinPayload): Promise<RoomJoinAck> {
+    const { roomId, sinceSeq } = payload;
+    const [settings, online, window] = await Promise.all([
+      this.rooms.settings(roomId),
+      this.presence.changed(roomId),
+      this.recent.window(roomId, sinceSeq === undefined ? { count: JOIN_RECENT_COUNT } : { sinceSeq }),
+    ]);
+    // Nothing after sinceSeq is missing when the client is up to date, or when the buffer
+    // still reaches back to sinceSeq + 1. A sinceSeq beyond the room's last seq means the
+    // client's state does not match ours: it must refetch.
+    const recovered =
+      sinceSeq !== undefined &&
+      (sinceSeq === window.lastSeq || (sinceSeq < window.lastSeq && window.oldestSeq > 0 && window.oldestSeq <= sinceSeq + 1));
+    return { roomId, online, settings, recent: window.items, recovered };
+  }
+
+  async left(roomId: string): Promise<void> {
+    await this.presence.changed(roomId);
+  }
+}

@@ -18,6 +18,8 @@ module.exports = {
       },
     ],
   },
-  moduleFileExtensions: ['ts', 'js', 'json'],
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+  // jose and uuid ship ESM only; Jest's CommonJS runtime needs them transpiled.
+  transformIgnorePatterns: ['/node_modules/(?!(jose|uuid)/)'],
   testMatch: ['**/?(*.)+(spec|int-spec|e2e-spec).ts'],
 };

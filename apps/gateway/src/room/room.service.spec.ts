@@ -1,0 +1,41 @@
+import { DEFAULT_ROOM_SETTINGS, type Danmaku } from '@danmaku/contracts';
+import type { RecentBufferRepository, RecentWindow } from '../fanout/recent-buffer.repository';
+import type { PresenceService } from '../presence/presence.service';
+import type { RoomStateRepository } from './room-state.repository';
+import { RoomService } from './room.service';
+
+function service(window: RecentWindow): RoomService {
+  const rooms = { settings: async () => DEFAULT_ROOM_SETTINGS } as unknown as RoomStateRepository;
+  const recent = { window: async () => window } as unknown as RecentBufferRepository;
+  const presence = { changed: async () => 7 } as unknown as PresenceService;
+  return new RoomService(rooms, recent, presence);
+}
+
+const d = (seq: number) => ({ seq }) as Danmaku;
+
+describe('RoomService.joined: recovered', () => {
+  it('is false on a fresh join (no sinceSeq)', async () => {
+    const ack = await service({ items: [d(1)], oldestSeq: 1, lastSeq: 1 }).joined({ roomId: 'r' });
+    expect(ack).toMatchObject({ roomId: 'r', online: 7, recovered: false, recent: [d(1)] });
+  });
+
+  it('is true when the buffer reaches back to sinceSeq + 1', async () => {
+    const ack = await service({ items: [d(5), d(6)], oldestSeq: 3, lastSeq: 6 }).joined({ roomId: 'r', sinceSeq: 4 });
+    expect(ack.recovered).toBe(true);
+  });
+
+  it('is true when the client already has the last seq (also for an empty room)', async () => {
+    expect((await service({ items: [], oldestSeq: 3, lastSeq: 6 }).joined({ roomId: 'r', sinceSeq: 6 })).recovered).toBe(true);
+    expect((await service({ items: [], oldestSeq: 0, lastSeq: 0 }).joined({ roomId: 'r', sinceSeq: 0 })).recovered).toBe(true);
+  });
+
+  it('is false when messages after sinceSeq fell out of the buffer', async () => {
+    const ack = await service({ items: [d(10)], oldestSeq: 10, lastSeq: 10 }).joined({ roomId: 'r', sinceSeq: 4 });
+    expect(ack.recovered).toBe(false);
+  });
+
+  it('is false when the client is ahead of the room (state was reset)', async () => {
+    const ack = await service({ items: [], oldestSeq: 1, lastSeq: 3 }).joined({ roomId: 'r', sinceSeq: 9 });
+    expect(ack.recovered).toBe(false);
+  });
+});

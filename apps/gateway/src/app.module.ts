@@ -15,6 +15,7 @@ import { RoomStateRepository } from './room/room-state.repository';
 import { RoomGateway } from './room/room.gateway';
 import { RoomService } from './room/room.service';
 import { SessionRevocationConsumer } from './session/session-revocation.consumer';
+import { TokenExpiryService } from './session/token-expiry.service';
 import { ConnectionAuth } from './socket/connection-auth';
 import { SocketServerRef } from './socket/socket-server.ref';
 import { WsAckInterceptor } from './socket/ws-ack.interceptor';
@@ -44,6 +45,7 @@ export class AppModule {
         RejectedConsumer,
         RoomEventsConsumer,
         SessionRevocationConsumer,
+        TokenExpiryService,
       ],
     };
   }

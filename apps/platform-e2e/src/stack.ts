@@ -14,7 +14,13 @@ export interface Stack {
  * The whole system from the built apps, on free ports, in a fresh namespace (its own
  * Kafka topics, consumer groups and Redis keys) on the real Kafka and Redis.
  */
-export async function startStack(opts: { gateways?: number } = {}): Promise<Stack> {
+export interface StackOptions {
+  gateways?: number;
+  /** Extra env per app (e.g. short token lifetimes). */
+  env?: Partial<Record<'auth' | 'moderation' | 'replay' | 'gateway', Record<string, string>>>;
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const infra = testInfra();
   const namespace = uniqueId('e2e').toLowerCase();
   const admin = { username: 'e2e_admin', password: 'e2e-admin-password' };
@@ -32,14 +38,14 @@ export async function startStack(opts: { gateways?: number } = {}): Promise<Stac
   try {
     const auth = await spawnApp('auth', {
       port: authPort,
-      env: { ...common, ADMIN_USERNAME: admin.username, ADMIN_PASSWORD: admin.password },
+      env: { ...common, ADMIN_USERNAME: admin.username, ADMIN_PASSWORD: admin.password, ...opts.env?.auth },
     });
     started.push(auth);
     const [moderation, replay, ...gateways] = await Promise.all([
-      spawnApp('moderation', { port: await freePort(), env: common }),
-      spawnApp('replay', { port: await freePort(), env: common }),
+      spawnApp('moderation', { port: await freePort(), env: { ...common, ...opts.env?.moderation } }),
+      spawnApp('replay', { port: await freePort(), env: { ...common, ...opts.env?.replay } }),
       ...Array.from({ length: opts.gateways ?? 2 }, async (_, i) =>
-        spawnApp('gateway', { port: await freePort(), env: { ...common, INSTANCE_ID: `gw${i + 1}-${namespace}` }, name: `gateway-${i + 1}` }),
+        spawnApp('gateway', { port: await freePort(), env: { ...common, INSTANCE_ID: `gw${i + 1}-${namespace}`, ...opts.env?.gateway }, name: `gateway-${i + 1}` }),
       ),
     ]);
     started.push(moderation, replay, ...gateways);
@@ -63,6 +69,13 @@ export async function newUser(stack: Stack, label = 'u'): Promise<TestUser> {
   const reg = await httpJson('POST', `${stack.auth.url}/v1/auth/register`, { body: { username, password } });
   if (reg.status !== 201) throw new Error(`register failed: ${reg.status} ${JSON.stringify(reg.body)}`);
   return { userId: reg.body.userId, username, token: await login(stack, username, password) };
+}
+
+/** Logs in and returns the whole answer (access and refresh tokens). */
+export async function loginFull(stack: Stack, username: string, password: string) {
+  const res = await httpJson('POST', `${stack.auth.url}/v1/auth/login`, { body: { username, password } });
+  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body as { accessToken: string; refreshToken: string; expiresIn: number };
 }
 
 export async function login(stack: Stack, username: string, password: string): Promise<string> {

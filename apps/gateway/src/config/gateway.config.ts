@@ -30,6 +30,8 @@ export const gatewayEnvSchema = z.object({
   GATEWAY_RECENT_BUFFER: z.coerce.number().int().min(50).max(10_000).default(1000),
   /** How often online counts are refreshed and pushed (only when changed). */
   GATEWAY_ONLINE_INTERVAL_MS: msVar(5_000),
+  /** After `notice TOKEN_EXPIRED`, how long a socket may take to send `auth:refresh` before it is dropped. */
+  GATEWAY_TOKEN_GRACE_MS: msVar(60_000),
   /** How long room settings are cached in the gateway for early checks. */
   GATEWAY_SETTINGS_CACHE_MS: msVar(1_000),
 });

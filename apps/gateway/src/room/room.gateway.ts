@@ -9,11 +9,13 @@ import {
 } from '@nestjs/websockets';
 import type { Logger } from 'pino';
 import {
+  authRefreshPayloadSchema,
   danmakuSendPayloadSchema,
   liveRoom,
   roomIdOfLiveRoom,
   roomJoinPayloadSchema,
   roomLeavePayloadSchema,
+  type AuthRefreshAck,
   type DanmakuSendAck,
   type RoomJoinAck,
   type RoomLeaveAck,
@@ -25,6 +27,7 @@ import { authSessionRoom, userRoom, type ViewerServer, type ViewerSocket } from 
 import { SocketServerRef } from '../socket/socket-server.ref';
 import { WsAckInterceptor } from '../socket/ws-ack.interceptor';
 import { PresenceService } from '../presence/presence.service';
+import { TokenExpiryService } from '../session/token-expiry.service';
 import { RoomService } from './room.service';
 
 /**
@@ -44,6 +47,7 @@ export class RoomGateway implements OnGatewayInit, OnGatewayDisconnect {
     private readonly danmaku: DanmakuService,
     private readonly serverRef: SocketServerRef,
     private readonly presence: PresenceService,
+    private readonly expiry: TokenExpiryService,
     @Inject(APP_LOGGER) private readonly logger: Logger,
     metrics: MetricsService,
   ) {
@@ -59,6 +63,7 @@ export class RoomGateway implements OnGatewayInit, OnGatewayDisconnect {
           void socket.join([userRoom(principal.userId), authSessionRoom(principal.sessionId)]);
           this.connections.inc();
           // Rooms are gone by the time 'disconnect' fires: note them while still known.
+          this.expiry.watch(socket);
           socket.on('disconnecting', () => RoomGateway.liveRoomsOf(socket).forEach((r) => this.presence.markDirty(r)));
           next();
         },
@@ -103,6 +108,12 @@ export class RoomGateway implements OnGatewayInit, OnGatewayDisconnect {
     );
     this.sendQueues.set(socket, result);
     return result;
+  }
+
+  @SubscribeMessage('auth:refresh')
+  async refresh(@ConnectedSocket() socket: ViewerSocket, @MessageBody() body: unknown): Promise<AuthRefreshAck> {
+    const { token } = parseInput(authRefreshPayloadSchema, body);
+    return this.expiry.refresh(socket, token);
   }
 
   /** Rooms (by roomId) a socket is in. */

@@ -38,6 +38,13 @@ export const danmakuSendPayloadSchema = z.object({
 });
 export type DanmakuSendPayload = z.infer<typeof danmakuSendPayloadSchema>;
 
+export const authRefreshPayloadSchema = z.object({ token: z.string().min(1).max(4096) });
+export type AuthRefreshPayload = z.infer<typeof authRefreshPayloadSchema>;
+export interface AuthRefreshAck {
+  /** When the new token expires (ms). */
+  expiresAt: number;
+}
+
 export type AckOk<T> = { ok: true } & T;
 export type AckError = { ok: false; error: ErrorBody };
 export type Ack<T> = AckOk<T> | AckError;
@@ -59,6 +66,8 @@ export interface ClientToServerEvents {
   'room:join': (payload: RoomJoinPayload, ack: (res: Ack<RoomJoinAck>) => void) => void;
   'room:leave': (payload: RoomLeavePayload, ack: (res: Ack<RoomLeaveAck>) => void) => void;
   'danmaku:send': (payload: DanmakuSendPayload, ack: (res: Ack<DanmakuSendAck>) => void) => void;
+  /** Added: replaces the socket's access token before (or after, within the grace period) it expires. */
+  'auth:refresh': (payload: AuthRefreshPayload, ack: (res: Ack<AuthRefreshAck>) => void) => void;
 }
 
 export interface DanmakuBatchEvent {

@@ -1,0 +1,88 @@
+import type { NoticeEvent } from '@danmaku/contracts';
+import { connectViewer, emitAck, expectEventually, httpJson, nextEvent, recordEvents, type ViewerSocket } from '@danmaku/testing';
+import { loginFull, roomName, startStack, type Stack } from './stack';
+
+/** Session revocation and token expiry reaching open sockets on two gateway instances. */
+describe('auth sessions on open sockets', () => {
+  let stack: Stack;
+  const sockets: ViewerSocket[] = [];
+  const password = 'correct-horse-battery';
+
+  async function account(label: string) {
+    const username = `${label}_${Math.random().toString(36).slice(2, 10)}`;
+    const reg = await httpJson('POST', `${stack.auth.url}/v1/auth/register`, { body: { username, password } });
+    expect(reg.status).toBe(201);
+    return { username, ...(await loginFull(stack, username, password)) };
+  }
+
+  async function viewer(gateway: number, token: string) {
+    const s = await connectViewer(stack.gateways[gateway].url, token);
+    sockets.push(s);
+    return s;
+  }
+
+  beforeAll(async () => {
+    // Short-lived access tokens so expiry can be watched in a test.
+    stack = await startStack({
+      gateways: 2,
+      env: { auth: { ACCESS_TOKEN_TTL_SEC: '4' }, gateway: { GATEWAY_TOKEN_GRACE_MS: '1500' } },
+    });
+  }, 120_000);
+
+  afterEach(() => {
+    while (sockets.length) sockets.pop()?.close();
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('logout drops every socket of that session on both gateways within 2 s, after a notice', async () => {
+    const a = await account('leaver');
+    const other = await account('stayer');
+    const s1 = await viewer(0, a.accessToken);
+    const s2 = await viewer(1, a.accessToken);
+    const bystander = await viewer(1, other.accessToken);
+    const roomId = roomName();
+    for (const s of [s1, s2, bystander]) await emitAck(s, 'room:join', { roomId });
+    const notices = [recordEvents<NoticeEvent>(s1, 'notice'), recordEvents<NoticeEvent>(s2, 'notice')];
+    const gone = [s1, s2].map((s) => new Promise<string>((r) => s.once('disconnect', (reason) => r(reason))));
+
+    const t0 = Date.now();
+    const out = await httpJson('POST', `${stack.auth.url}/v1/auth/logout`, { token: a.accessToken });
+    expect(out.status).toBe(204);
+    expect(await Promise.all(gone)).toEqual(['io server disconnect', 'io server disconnect']);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    for (const n of notices) expect(n.map((x) => x.code)).toEqual(['SESSION_REVOKED']);
+
+    // The revoked token is refused at connect, on either instance; others are untouched.
+    await expect(connectViewer(stack.gateways[0].url, a.accessToken)).rejects.toThrow('UNAUTHORIZED');
+    await expect(connectViewer(stack.gateways[1].url, a.accessToken)).rejects.toThrow('UNAUTHORIZED');
+    expect(bystander.connected).toBe(true);
+  });
+
+  it('an expired token gets TOKEN_EXPIRED; auth:refresh keeps the socket, silence drops it', async () => {
+    const keeper = await account('keeper');
+    const idler = await account('idler');
+    const kept = await viewer(0, keeper.accessToken);
+    const dropped = await viewer(1, idler.accessToken);
+
+    const [n1, n2] = await Promise.all([
+      nextEvent<NoticeEvent>(kept, 'notice', (n) => n.code === 'TOKEN_EXPIRED', 8000),
+      nextEvent<NoticeEvent>(dropped, 'notice', (n) => n.code === 'TOKEN_EXPIRED', 8000),
+    ]);
+    expect(n1.until).toBeGreaterThan(Date.now());
+    expect(n2.code).toBe('TOKEN_EXPIRED');
+
+    const refreshed = await httpJson('POST', `${stack.auth.url}/v1/auth/refresh`, { body: { refreshToken: keeper.refreshToken } });
+    expect(refreshed.status).toBe(200);
+    const ack = await emitAck(kept, 'auth:refresh', { token: refreshed.body.accessToken });
+    expect(ack).toEqual({ ok: true, expiresAt: expect.any(Number) });
+    // Another user's token cannot take over the socket.
+    expect((await emitAck(kept, 'auth:refresh', { token: (await loginFull(stack, idler.username, password)).accessToken })).error.code).toBe('FORBIDDEN');
+    expect((await emitAck(kept, 'auth:refresh', { token: 'garbage' })).error.code).toBe('UNAUTHORIZED');
+
+    await expectEventually(() => expect(dropped.connected).toBe(false), { timeoutMs: 4000 });
+    expect(kept.connected).toBe(true);
+  });
+});

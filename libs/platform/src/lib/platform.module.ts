@@ -2,6 +2,7 @@ import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutd
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import type Redis from 'ioredis';
+import { sharedRedisKeys } from '@danmaku/contracts';
 import { KafkaClient } from '@danmaku/kafka';
 import type { CommonConfig } from './config/config';
 import { HealthController } from './health/health.controller';
@@ -87,8 +88,15 @@ export class PlatformModule {
       providers.push(
         {
           provide: TokenVerifier,
-          useFactory: () =>
-            new TokenVerifier({ jwksUrl: config.AUTH_JWKS_URL, issuer: config.TOKEN_ISSUER, audience: config.TOKEN_AUDIENCE }),
+          inject: [REDIS],
+          useFactory: (redis: Redis) =>
+            new TokenVerifier({
+              jwksUrl: config.AUTH_JWKS_URL,
+              issuer: config.TOKEN_ISSUER,
+              audience: config.TOKEN_AUDIENCE,
+              // A logged-out session's tokens stop working at once, not when they expire.
+              isRevoked: async (sid) => (await redis.exists(sharedRedisKeys.revokedSession(sid))) === 1,
+            }),
         },
         BearerAuthGuard,
       );

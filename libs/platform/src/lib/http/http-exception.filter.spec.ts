@@ -51,3 +51,12 @@ describe('HttpExceptionFilter', () => {
     expect(res.body).toEqual({ error: { code: 'INTERNAL', message: 'Internal error', details: { correlationId: expect.any(String) } } });
   });
 });
+
+describe('HttpExceptionFilter and outages', () => {
+  it('answers 503 UNAVAILABLE when Redis is away', () => {
+    const err = Object.assign(new Error('Reached the max retries per request limit'), { name: 'MaxRetriesPerRequestError' });
+    const res = run(err);
+    expect(res.statusCode).toBe(503);
+    expect(res.body).toEqual({ error: { code: 'UNAVAILABLE', message: expect.any(String) } });
+  });
+});

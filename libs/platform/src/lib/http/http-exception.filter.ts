@@ -53,6 +53,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
       const message = e.type === 'entity.parse.failed' ? 'Malformed JSON body' : (e.message ?? 'Bad request');
       return { status: e.status, body: { code: STATUS_CODES[e.status] ?? 'INVALID_PAYLOAD', message }, headers: {} };
     }
+    if (isInfrastructureOutage(exception)) {
+      this.logger.warn({ err: String(exception) }, 'dependency unavailable');
+      return { status: 503, body: { code: 'UNAVAILABLE', message: 'A dependency is unavailable, try again' }, headers: { 'Retry-After': '1' } };
+    }
     const correlationId = randomUUID();
     this.logger.error({ correlationId, err: exception }, 'unhandled error');
     return {
@@ -61,4 +65,16 @@ export class HttpExceptionFilter implements ExceptionFilter {
       headers: {},
     };
   }
+}
+
+/** ioredis / kafkajs errors that mean "the store or broker is away", not a bug. */
+function isInfrastructureOutage(e: unknown): boolean {
+  if (!(e instanceof Error)) return false;
+  return (
+    e.name === 'MaxRetriesPerRequestError' ||
+    /^Connection is closed|ECONNREFUSED|Stream isn't writeable|ETIMEDOUT/.test(e.message) ||
+    e.name === 'KafkaJSConnectionError' ||
+    e.name === 'KafkaJSNumberOfRetriesExceeded' ||
+    e.name === 'KafkaJSNonRetriableError'
+  );
 }

@@ -22,6 +22,40 @@ export const guestBodySchema = z.object({ nickname: nicknameSchema.optional() })
 export const refreshBodySchema = z.object({ refreshToken: z.string().min(1).max(512) });
 export const setRoleBodySchema = z.object({ role: z.enum(['user', 'admin']) });
 
+/** `POST /v1/auth/register` → 201. */
+export const registeredUserSchema = z.object({
+  userId: userIdSchema,
+  username: z.string(),
+  nickname: z.string(),
+});
+export type RegisteredUser = z.infer<typeof registeredUserSchema>;
+/** `POST /v1/auth/login` and `POST /v1/auth/refresh` → 200; `expiresIn` is the access token's lifetime in seconds. */
+export const tokenPairSchema = z.object({
+  accessToken: z.string(),
+  refreshToken: z.string(),
+  expiresIn: z.number().int().positive(),
+});
+export type TokenPair = z.infer<typeof tokenPairSchema>;
+/** `POST /v1/auth/guest` → 200 (no refresh token: a guest asks for a new one). */
+export const guestTokenSchema = z.object({ accessToken: z.string(), expiresIn: z.number().int().positive() });
+export type GuestToken = z.infer<typeof guestTokenSchema>;
+/** `GET /v1/auth/me`; `username` is null for a guest, which has no account. */
+export const meResponseSchema = z.object({
+  userId: userIdSchema,
+  username: z.string().nullable(),
+  nickname: z.string(),
+  role: roleSchema,
+});
+export type MeResponse = z.infer<typeof meResponseSchema>;
+/** An account as `PUT /v1/users/:userId/role` answers it. */
+export const userAccountSchema = z.object({
+  userId: userIdSchema,
+  username: z.string(),
+  nickname: z.string(),
+  role: setRoleBodySchema.shape.role,
+});
+export type UserAccount = z.infer<typeof userAccountSchema>;
+
 /** Claims of an access token (JWT). */
 export const accessTokenClaimsSchema = z.object({
   sub: userIdSchema,

@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { commonEnvShape, msVar, parseEnv, portVar } from '@danmaku/platform';
+
+export const moderationEnvSchema = z.object({
+  ...commonEnvShape,
+  MODERATION_PORT: portVar(3002),
+  /** Flood control: more than this many submissions by one user in one room within the window → FLOOD (0: off). */
+  MODERATION_FLOOD_MAX: z.coerce.number().int().min(0).default(15),
+  MODERATION_FLOOD_WINDOW_MS: msVar(10_000),
+  /** uniqueChat rooms refuse the same user's same text within this window (DUPLICATE). */
+  MODERATION_DUPLICATE_WINDOW_MS: msVar(30_000),
+  /** How long a decision is remembered, so a redelivered submission gets the same answer and seq. */
+  MODERATION_DECISION_TTL_SEC: z.coerce.number().int().min(60).default(7 * 24 * 3600),
+});
+export type ModerationConfig = z.infer<typeof moderationEnvSchema>;
+
+export function loadModerationConfig(env: NodeJS.ProcessEnv = process.env): ModerationConfig {
+  return parseEnv(moderationEnvSchema, env);
+}
+
+/** Injection token for the parsed config. */
+export const MODERATION_CONFIG = Symbol('MODERATION_CONFIG');

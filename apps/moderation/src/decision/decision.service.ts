@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { DanmakuAccepted, DanmakuRejected, DanmakuSubmitted, Danmaku } from '@danmaku/contracts';
+import { Clock } from '../common/clock';
+import { TermSetCache } from '../blocked-terms/term-set.cache';
+import { TERM_MATCHER, type CompiledTerms, type TermMatcher } from '../blocked-terms/term-matcher';
+import { DecisionEventsRepository } from '../messaging/decision-events.repository';
+import { DecisionContextRepository } from './decision-context.repository';
+import { DECISION_POLICY, DecisionPolicy } from './decision-policy.service';
+import { DecisionStoreRepository } from './decision-store.repository';
+import { DecisionMetrics } from './decision.metrics';
+import type { DecisionRequest, RejectedDecision, Rejection, StoredDecision } from './decision.types';
+
+export interface BatchOutcome {
+  accepted: DanmakuAccepted[];
+  rejected: DanmakuRejected[];
+}
+
+/**
+ * Decides a partition batch of submissions: one Redis round trip for the rooms' state,
+ * the static rules here, one atomic script per message (in order) for rate rules and seq,
+ * then one publish per topic. Safe to run again on the same batch: stored decisions win.
+ */
+@Injectable()
+export class DecisionService {
+  constructor(
+    private readonly context: DecisionContextRepository,
+    private readonly store: DecisionStoreRepository,
+    private readonly events: DecisionEventsRepository,
+    private readonly terms: TermSetCache,
+    @Inject(DECISION_POLICY) private readonly policy: DecisionPolicy,
+    @Inject(TERM_MATCHER) private readonly matcher: TermMatcher,
+    private readonly clock: Clock,
+    private readonly metrics: DecisionMetrics,
+  ) {}
+
+  async decideBatch(submissions: DanmakuSubmitted[], heartbeat?: () => Promise<void>): Promise<BatchOutcome> {
+    if (submissions.length === 0) return { accepted: [], rejected: [] };
+    const stopTimer = this.metrics.batchDuration.startTimer();
+    const now = this.clock.now();
+
+    const senders = new Map<string, Set<string>>();
+    for (const s of submissions) {
+      const users = senders.get(s.roomId) ?? new Set<string>();
+      users.add(s.userId);
+      senders.set(s.roomId, users);
+    }
+    const snapshot = await this.context.snapshot(new Map([...senders].map(([room, users]) => [room, [...users]])));
+    const siteTerms = await this.terms.get(null, snapshot.siteTermsVersion);
+    const roomTerms = new Map<string, CompiledTerms>();
+    for (const [roomId, room] of snapshot.rooms) roomTerms.set(roomId, await this.terms.get(roomId, room.termsVersion));
+
+    const requests = submissions.map((sub): DecisionRequest => {
+      const room = snapshot.rooms.get(sub.roomId);
+      if (!room) throw new Error(`no snapshot for room ${sub.roomId}`);
+      const terms = roomTerms.get(sub.roomId);
+      if (!terms) throw new Error(`no terms for room ${sub.roomId}`);
+      const rejection = this.policy.staticRejection(
+        sub,
+        { ...room, roomTerms: terms },
+        { bans: snapshot.siteBans, terms: siteTerms },
+        now,
+      );
+      const rate = this.policy.rateRejections(room.settings);
+      return {
+        id: sub.id,
+        roomId: sub.roomId,
+        userId: sub.userId,
+        sentAt: sub.sentAt,
+        textHash: createHash('sha1').update(this.matcher.canonical(sub.text)).digest('base64url'),
+        rejectNow: rejection ? rejected(rejection, now) : null,
+        ifAccepted: { outcome: 'accepted', ...this.policy.sessionAt(sub.sentAt, room.live, room.lastEnded), decidedAt: now },
+        rules: this.policy.rateRules(room.settings),
+        ifFlood: rejected(rate.flood, now),
+        ifSlowMode: rejected(rate.slowMode, now),
+        ifDuplicate: rejected(rate.duplicate, now),
+      };
+    });
+
+    const recorded = await this.store.record(requests, heartbeat);
+
+    const outcome: BatchOutcome = { accepted: [], rejected: [] };
+    const seen = new Set<string>();
+    recorded.forEach(({ decision, fresh }, i) => {
+      const sub = submissions[i];
+      // The same submission twice in one batch (a producer retry): publish its decision once.
+      if (seen.has(sub.id)) return;
+      seen.add(sub.id);
+      this.count(decision, fresh, sub.sentAt);
+      if (decision.outcome === 'accepted') outcome.accepted.push(toAccepted(sub, decision));
+      else outcome.rejected.push(toRejected(sub, decision));
+    });
+    await this.events.publish(outcome.accepted, outcome.rejected);
+    stopTimer();
+    return outcome;
+  }
+
+  private count(decision: StoredDecision, fresh: boolean, sentAt: number): void {
+    if (!fresh) {
+      this.metrics.redelivered.inc();
+      return;
+    }
+    const code = decision.outcome === 'accepted' ? 'none' : decision.code;
+    this.metrics.decisions.inc({ outcome: decision.outcome, code });
+    this.metrics.queueLatency.observe(Math.max(0, decision.decidedAt - sentAt) / 1000);
+  }
+}
+
+function rejected(r: Rejection, decidedAt: number): RejectedDecision {
+  return { outcome: 'rejected', code: r.code, reason: r.reason, decidedAt };
+}
+
+function toAccepted(sub: DanmakuSubmitted, d: Extract<StoredDecision, { outcome: 'accepted' }>): DanmakuAccepted {
+  const danmaku: Danmaku = {
+    id: sub.id,
+    roomId: sub.roomId,
+    seq: d.seq,
+    userId: sub.userId,
+    nickname: sub.nickname,
+    text: sub.text,
+    mode: sub.mode,
+    color: sub.color,
+    size: sub.size,
+    sentAt: sub.sentAt,
+    sessionId: d.sessionId,
+    offsetMs: d.offsetMs,
+  };
+  return {
+    danmaku,
+    origin: sub.origin,
+    ...(sub.nonce !== undefined && { nonce: sub.nonce }),
+    decidedAt: d.decidedAt,
+  };
+}
+
+function toRejected(sub: DanmakuSubmitted, d: Extract<StoredDecision, { outcome: 'rejected' }>): DanmakuRejected {
+  return {
+    id: sub.id,
+    roomId: sub.roomId,
+    userId: sub.userId,
+    ...(sub.nonce !== undefined && { nonce: sub.nonce }),
+    code: d.code,
+    reason: d.reason,
+    origin: sub.origin,
+    decidedAt: d.decidedAt,
+  };
+}

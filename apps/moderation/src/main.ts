@@ -1,0 +1,11 @@
+import 'reflect-metadata';
+import { runHttpApp } from '@danmaku/platform';
+import { AppModule } from './app.module';
+import { loadModerationConfig, type ModerationConfig } from './config/moderation.config';
+
+void runHttpApp({
+  app: 'moderation',
+  loadConfig: () => loadModerationConfig(),
+  port: (c: ModerationConfig) => c.MODERATION_PORT,
+  createModule: (c: ModerationConfig, instanceId: string) => AppModule.forRoot(c, instanceId),
+});

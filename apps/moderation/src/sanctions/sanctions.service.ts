@@ -1,0 +1,97 @@
+import { Injectable } from '@nestjs/common';
+import type { BanBody, MuteBody, Principal, SanctionView } from '@danmaku/contracts';
+import { DomainException } from '@danmaku/platform';
+import { AccessService } from '../access/access.service';
+import { AuditService } from '../audit/audit.service';
+import { Clock } from '../common/clock';
+import { RoomEventsRepository } from '../messaging/room-events.repository';
+import { SanctionsRepository, type SanctionKind } from './sanctions.repository';
+
+/**
+ * Bans (room or site-wide, timed or permanent) and mutes (room, timed). The decision
+ * pipeline refuses a sanctioned sender's messages (BANNED, MUTED); room sanctions are
+ * also published as room events so gateways act at once (remove a banned viewer).
+ */
+@Injectable()
+export class SanctionsService {
+  constructor(
+    private readonly repo: SanctionsRepository,
+    private readonly access: AccessService,
+    private readonly audit: AuditService,
+    private readonly events: RoomEventsRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  async ban(principal: Principal, roomId: string | null, body: BanBody): Promise<SanctionView> {
+    await this.authorize(principal, roomId);
+    const now = this.clock.now();
+    const s = this.sanction(principal, roomId, body.userId, body.durationSec, body.reason, now);
+    await this.repo.put('ban', s);
+    if (roomId !== null) {
+      await this.events.publish({ type: 'user.banned', roomId, userId: s.userId, until: s.until, reason: s.reason, at: now });
+    }
+    await this.audit.record(roomId, {
+      actorId: principal.userId,
+      action: 'ban.add',
+      target: s.userId,
+      reason: s.reason,
+      details: { until: s.until },
+    });
+    return s;
+  }
+
+  async mute(principal: Principal, roomId: string, body: MuteBody): Promise<SanctionView> {
+    await this.authorize(principal, roomId);
+    const now = this.clock.now();
+    const s = this.sanction(principal, roomId, body.userId, body.durationSec, body.reason, now);
+    const until = s.until ?? now; // a mute always has a duration
+    await this.repo.put('mute', s);
+    await this.events.publish({ type: 'user.muted', roomId, userId: s.userId, until, reason: s.reason, at: now });
+    await this.audit.record(roomId, {
+      actorId: principal.userId,
+      action: 'mute.add',
+      target: s.userId,
+      reason: s.reason,
+      details: { until },
+    });
+    return s;
+  }
+
+  async lift(principal: Principal, kind: SanctionKind, roomId: string | null, userId: string): Promise<void> {
+    await this.authorize(principal, roomId);
+    const removed = await this.repo.remove(kind, roomId, userId);
+    const now = this.clock.now();
+    if (!removed || (removed.until !== null && removed.until <= now)) {
+      throw new DomainException('NOT_FOUND', kind === 'ban' ? 'That user is not banned' : 'That user is not muted');
+    }
+    await this.audit.record(roomId, { actorId: principal.userId, action: `${kind}.remove`, target: userId });
+  }
+
+  async list(principal: Principal, kind: SanctionKind, roomId: string | null): Promise<{ items: SanctionView[] }> {
+    await this.authorize(principal, roomId);
+    return { items: await this.repo.listActive(kind, roomId, this.clock.now()) };
+  }
+
+  private sanction(
+    principal: Principal,
+    roomId: string | null,
+    userId: string,
+    durationSec: number | undefined,
+    reason: string | undefined,
+    now: number,
+  ): SanctionView {
+    return {
+      userId,
+      roomId,
+      until: durationSec === undefined ? null : now + durationSec * 1000,
+      reason: reason ? reason : null,
+      createdAt: now,
+      createdBy: principal.userId,
+    };
+  }
+
+  private async authorize(principal: Principal, roomId: string | null): Promise<void> {
+    if (roomId === null) this.access.requireAdmin(principal);
+    else await this.access.requireRoomModerator(principal, roomId);
+  }
+}

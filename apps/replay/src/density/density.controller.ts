@@ -1,0 +1,35 @@
+import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import type { z } from 'zod';
+import {
+  replaySessionParamsSchema,
+  sessionDensityQuerySchema,
+  type SessionDensity,
+} from '@danmaku/contracts';
+import { ZodPipe } from '@danmaku/platform';
+import { REPLAY_CONFIG, type ReplayConfig } from '../config/replay.config';
+import { cacheControl } from '../timeline/cache-policy';
+import { DensityService } from './density.service';
+
+@Controller('v1/rooms/:roomId/sessions/:sessionId')
+export class DensityController {
+  constructor(
+    private readonly densityService: DensityService,
+    @Inject(REPLAY_CONFIG) private readonly config: ReplayConfig,
+  ) {}
+
+  @Get('density')
+  async density(
+    @Param(new ZodPipe(replaySessionParamsSchema)) params: z.infer<typeof replaySessionParamsSchema>,
+    @Query(new ZodPipe(sessionDensityQuerySchema)) query: z.infer<typeof sessionDensityQuerySchema>,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<SessionDensity> {
+    const { density, ended } = await this.densityService.density(
+      params.roomId,
+      params.sessionId,
+      query.bucketMs,
+    );
+    res.setHeader('Cache-Control', cacheControl(ended, this.config.REPLAY_ENDED_SESSION_MAX_AGE_SEC));
+    return density;
+  }
+}

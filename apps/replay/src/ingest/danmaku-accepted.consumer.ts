@@ -1,0 +1,42 @@
+import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { KAFKA_TOPICS } from '@danmaku/contracts';
+import { KafkaClient } from '@danmaku/kafka';
+import { ReadinessService } from '@danmaku/platform';
+import { ManagedConsumer } from '../consumers/managed-consumer';
+import { ReplayMetrics } from '../metrics/replay.metrics';
+import { IngestService } from './ingest.service';
+
+/**
+ * `danmaku.accepted.v1` → the store (group `replay.store`). A new group starts from the
+ * beginning so a fresh replay store fills itself from Kafka's retention.
+ */
+@Injectable()
+export class DanmakuAcceptedConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly consumer: ManagedConsumer<typeof KAFKA_TOPICS.danmakuAccepted.schema>;
+
+  constructor(
+    kafka: KafkaClient,
+    readiness: ReadinessService,
+    metrics: ReplayMetrics,
+    ingest: IngestService,
+  ) {
+    this.consumer = new ManagedConsumer(kafka, readiness, metrics, {
+      topic: KAFKA_TOPICS.danmakuAccepted,
+      app: 'replay',
+      purpose: 'store',
+      fromBeginning: true,
+      // Offsets are committed only after this resolves: everything is in Redis by then.
+      handleBatch: async (messages) => {
+        await ingest.ingest(messages.map((m) => m.value.danmaku));
+      },
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.consumer.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.consumer.stop();
+  }
+}

@@ -1,0 +1,44 @@
+import { Injectable } from '@nestjs/common';
+import type { Counter, Gauge, Histogram } from 'prom-client';
+import { MetricsService } from '@danmaku/platform';
+
+/** The replay app's own Prometheus metrics (beside the platform's process metrics). */
+@Injectable()
+export class ReplayMetrics {
+  readonly stored: Counter;
+  readonly ignored: Counter<'reason'>;
+  readonly retracted: Counter;
+  readonly sessionEvents: Counter<'type'>;
+  readonly ingestBatchSeconds: Histogram;
+  readonly consumerLag: Gauge<'consumer' | 'partition'>;
+  readonly consumerSkipped: Counter<'consumer' | 'reason'>;
+
+  constructor(metrics: MetricsService) {
+    this.stored = metrics.counter('replay_danmaku_stored_total', 'Accepted danmaku newly stored');
+    this.ignored = metrics.counter(
+      'replay_danmaku_ignored_total',
+      'Accepted danmaku not stored: reason=duplicate (redelivered) or retracted (tombstoned)',
+      ['reason'],
+    );
+    this.retracted = metrics.counter(
+      'replay_danmaku_retracted_total',
+      'Stored danmaku removed by a retraction',
+    );
+    this.sessionEvents = metrics.counter('replay_session_events_total', 'Session events applied', ['type']);
+    this.ingestBatchSeconds = metrics.histogram(
+      'replay_ingest_batch_duration_seconds',
+      'Time to store one consumed partition batch of accepted danmaku',
+      [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    );
+    this.consumerLag = metrics.gauge(
+      'replay_consumer_lag',
+      'Messages behind the partition head after the last batch',
+      ['consumer', 'partition'],
+    );
+    this.consumerSkipped = metrics.counter(
+      'replay_consumer_skipped_total',
+      'Kafka messages moved past unhandled',
+      ['consumer', 'reason'],
+    );
+  }
+}

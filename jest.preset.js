@@ -22,4 +22,7 @@ module.exports = {
   // jose and uuid ship ESM only; Jest's CommonJS runtime needs them transpiled.
   transformIgnorePatterns: ['/node_modules/(?!(jose|uuid)/)'],
   testMatch: ['**/?(*.)+(spec|int-spec|e2e-spec).ts'],
+  // `npm test -- --unit` (DANMAKU_TEST_SCOPE=unit) runs without Kafka, Redis or a build:
+  // integration suites (in each project's test/ folder) are left out, not run and skipped.
+  testPathIgnorePatterns: process.env.DANMAKU_TEST_SCOPE === 'unit' ? ['/node_modules/', '/test/'] : ['/node_modules/'],
 };

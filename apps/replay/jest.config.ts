@@ -4,7 +4,4 @@ export default {
   rootDir: __dirname,
   coverageDirectory: '../../coverage/apps/replay',
   testTimeout: 30000,
-  // `npm test -- --unit` runs without Kafka, Redis or a build: leave the integration suites out.
-  testPathIgnorePatterns:
-    process.env['DANMAKU_TEST_SCOPE'] === 'unit' ? ['/node_modules/', '/test/'] : ['/node_modules/'],
 };

@@ -22,7 +22,12 @@ export async function infraCheck() {
   log.ok(`Redis ${redisUrl} answers PING`);
 
   const t0 = Date.now();
-  const kafka = new Kafka({ clientId: 'danmaku-infra-check', brokers, logLevel: logLevel.NOTHING, retry: { retries: 3 } });
+  const kafka = new Kafka({
+    clientId: 'danmaku-infra-check',
+    brokers,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 3 },
+  });
   const admin = kafka.admin();
   const topic = `infra-check.${Date.now()}.${process.pid}`;
   const sent = Array.from({ length: 5 }, (_, i) => `hello-${i}-${Math.random().toString(36).slice(2)}`);
@@ -38,7 +43,10 @@ export async function infraCheck() {
     await consumer.subscribe({ topic, fromBeginning: true });
     const got = [];
     await new Promise((resolvePromise, reject) => {
-      const timer = setTimeout(() => reject(new UserError(`consumed ${got.length}/${sent.length} messages within 30s`)), 30000);
+      const timer = setTimeout(
+        () => reject(new UserError(`consumed ${got.length}/${sent.length} messages within 30s`)),
+        30000,
+      );
       consumer.run({
         eachMessage: async ({ message }) => {
           got.push(message.value.toString());

@@ -1,7 +1,7 @@
 /**
  * Create (idempotently) every Kafka topic of the registry in @danmaku/contracts.
  *
- *   npx tsx --tsconfig tools/infra/tsconfig.json tools/infra/create-topics.ts [--json-out FILE] [--quiet]
+ *   npx tsx tools/infra/create-topics.ts [--json-out FILE] [--quiet]
  *
  * (`npm run infra:up` runs it for you.)
  *
@@ -19,7 +19,10 @@ import { dirname } from 'node:path';
 
 import { ConfigResourceTypes, Kafka, logLevel, type Admin, type ITopicConfig } from 'kafkajs';
 
-import { KAFKA_TOPICS, topicName, type TopicDefinition } from '@danmaku/contracts';
+// The registry of @danmaku/contracts (libs/contracts/src/lib/kafka-topics.ts), imported by path rather than
+// by the tsconfig alias so that a bare `npx tsx tools/infra/create-topics.ts` works too: there is no root
+// tsconfig.json for tsx to find the `paths` in.
+import { KAFKA_TOPICS, topicName, type TopicDefinition } from '../../libs/contracts/src/index';
 
 type Action = 'created' | 'partitions-increased' | 'retention-updated' | 'ok';
 
@@ -58,7 +61,8 @@ function registry(namespace: string): Array<{ key: string; def: TopicDefinition;
     if (!Number.isInteger(def.partitions) || def.partitions < 1) {
       throw new Error(`KAFKA_TOPICS.${key}: partitions must be a positive integer (got ${def.partitions})`);
     }
-    if (!/^[a-zA-Z0-9._-]{1,249}$/.test(name)) throw new Error(`KAFKA_TOPICS.${key}: invalid topic name "${name}"`);
+    if (!/^[a-zA-Z0-9._-]{1,249}$/.test(name))
+      throw new Error(`KAFKA_TOPICS.${key}: invalid topic name "${name}"`);
     if (seen.has(name)) throw new Error(`KAFKA_TOPICS: duplicate topic name "${name}"`);
     seen.add(name);
   }
@@ -76,7 +80,8 @@ async function currentRetention(admin: Admin, names: string[]): Promise<Map<stri
   for (const r of res.resources) {
     const overrides = new Map<string, string>();
     for (const e of r.configEntries) {
-      if (!e.isDefault && Number(e.configSource) === 1 && !e.isSensitive) overrides.set(e.configName, e.configValue);
+      if (!e.isDefault && Number(e.configSource) === 1 && !e.isSensitive)
+        overrides.set(e.configName, e.configValue);
     }
     result.set(r.resourceName, overrides);
   }
@@ -85,7 +90,10 @@ async function currentRetention(admin: Admin, names: string[]): Promise<Map<stri
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const brokers = (process.env.KAFKA_BROKERS || '127.0.0.1:9092').split(',').map((s) => s.trim()).filter(Boolean);
+  const brokers = (process.env.KAFKA_BROKERS || '127.0.0.1:9092')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const namespace = process.env.DANMAKU_NAMESPACE || '';
   const rf = process.env.KAFKA_REPLICATION_FACTOR ? Number(process.env.KAFKA_REPLICATION_FACTOR) : -1;
   const wanted = registry(namespace);
@@ -111,7 +119,8 @@ async function main(): Promise<void> {
         topic: w.name,
         numPartitions: w.def.partitions,
         replicationFactor: rf,
-        configEntries: w.def.retentionMs != null ? [{ name: 'retention.ms', value: String(w.def.retentionMs) }] : [],
+        configEntries:
+          w.def.retentionMs != null ? [{ name: 'retention.ms', value: String(w.def.retentionMs) }] : [],
       }));
     if (toCreate.length > 0) {
       // createTopics resolves false (no error) when a topic already exists — e.g. a concurrent run won.
@@ -138,7 +147,8 @@ async function main(): Promise<void> {
     }
 
     const retune = others.filter(
-      (w) => w.def.retentionMs != null && overrides.get(w.name)?.get('retention.ms') !== String(w.def.retentionMs),
+      (w) =>
+        w.def.retentionMs != null && overrides.get(w.name)?.get('retention.ms') !== String(w.def.retentionMs),
     );
     if (retune.length > 0) {
       // alterConfigs replaces the topic's whole override set: keep the other overrides.
@@ -191,7 +201,9 @@ async function main(): Promise<void> {
                 ? 'retention updated'
                 : 'exists';
         const ret = r.retentionMs != null ? `, retention ${(r.retentionMs / 3600000).toFixed(0)}h` : '';
-        console.log(`${TAG} ${r.name.padEnd(width)}  ${String(r.partitions).padStart(2)} partitions${ret}  ${what}`);
+        console.log(
+          `${TAG} ${r.name.padEnd(width)}  ${String(r.partitions).padStart(2)} partitions${ret}  ${what}`,
+        );
       }
     }
     for (const r of results) if (r.warning) console.warn(`${TAG} warning: ${r.name} ${r.warning}`);

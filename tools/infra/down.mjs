@@ -41,7 +41,9 @@ async function stopByPidFile({ name, pidFile, looksRight, timeoutMs }) {
   const cmd = cmdlineOf(pid);
   if (cmd && !looksRight(cmd)) {
     rmSync(pidFile, { force: true });
-    log.warn(`${name}: pid ${pid} from ${rel(pidFile)} is now another program (${cmd.slice(0, 80)}); left it alone`);
+    log.warn(
+      `${name}: pid ${pid} from ${rel(pidFile)} is now another program (${cmd.slice(0, 80)}); left it alone`,
+    );
     return 'stale';
   }
   const t0 = Date.now();
@@ -85,7 +87,11 @@ export async function infraDown({ wipe = false } = {}) {
           log.info(`${rel(paths.kafkaData)} already absent`);
         }
       } else if (existsSync(paths.kafkaData)) {
-        log.info(c.dim(`kept Kafka data in ${rel(paths.kafkaData)} (use --wipe to delete it) and jars in ${rel(paths.kafkaLibs)}`));
+        log.info(
+          c.dim(
+            `kept Kafka data in ${rel(paths.kafkaData)} (use --wipe to delete it) and jars in ${rel(paths.kafkaLibs)}`,
+          ),
+        );
       }
       return { kafka, redis, wiped: wipe };
     },

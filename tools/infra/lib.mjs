@@ -242,9 +242,14 @@ export function localBin(name) {
 export function tailFile(file, n = 30) {
   try {
     const lines = readFileSync(file, 'utf8').split('\n');
-    return lines.slice(-n - 1).join('\n').trimEnd();
+    return (
+      lines
+        .slice(-n - 1)
+        .join('\n')
+        .trimEnd() || '(empty so far)'
+    );
   } catch {
-    return '';
+    return '(no such file)';
   }
 }
 
@@ -278,7 +283,8 @@ export async function withDirLock(dir, fn, { timeoutMs = 600000, onWait } = {}) 
         onWait?.(holder);
         announced = true;
       }
-      if (Date.now() > deadline) throw new UserError(`timed out waiting for lock ${dir} (held by pid ${holder})`);
+      if (Date.now() > deadline)
+        throw new UserError(`timed out waiting for lock ${dir} (held by pid ${holder})`);
       await sleep(250);
     }
   }

@@ -111,6 +111,17 @@ export function parseRedisUrl(url) {
   };
 }
 
+/** redis://user:secret@host -> redis://user:***@host */
+export function redactUrl(url) {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
 export function isLoopback(host) {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
@@ -181,10 +192,18 @@ export function pingRedis(url, timeoutMs = 1000) {
     sock.once(cfg.tls ? 'secureConnect' : 'connect', () => sock.write(payload));
     sock.on('data', (d) => {
       buf += d.toString('utf8');
+      if (!/^[-+$*:]/.test(buf)) {
+        done({ ok: false, error: 'unexpected reply: this is not a Redis server' });
+        return;
+      }
       const lines = buf.split('\r\n').filter(Boolean);
       if (lines.length >= cmds.length) {
         const last = lines[cmds.length - 1];
-        const authErr = cmds.length > 1 && lines[0].startsWith('-') ? lines[0] : null;
+        // Like ioredis: a password sent to a Redis that has none is only a warning.
+        const authErr =
+          cmds.length > 1 && lines[0].startsWith('-') && !/without any password configured/.test(lines[0])
+            ? lines[0]
+            : null;
         if (authErr) done({ ok: false, error: authErr.slice(1) });
         else if (last === '+PONG') done({ ok: true, reply: 'PONG' });
         else done({ ok: false, error: last.replace(/^[-+]/, '') });
@@ -195,8 +214,9 @@ export function pingRedis(url, timeoutMs = 1000) {
   });
 }
 
-async function ensureRedis(redisUrl) {
-  const cfg = parseRedisUrl(redisUrl);
+async function ensureRedis(rawUrl) {
+  const cfg = parseRedisUrl(rawUrl);
+  const redisUrl = redactUrl(rawUrl); // for messages and state.json
   const ourPid = readPidFile(paths.redisPid);
   const ours = ourPid && isAlive(ourPid) && /redis-server/.test(cmdlineOf(ourPid)) ? ourPid : null;
 
@@ -210,9 +230,12 @@ async function ensureRedis(redisUrl) {
     });
   }
   if (!isLoopback(cfg.host) || cfg.tls) {
-    throw new UserError(`Redis at ${redisUrl} is not reachable (${first.error}) and it is not a local address I can start`, {
-      hint: 'Start that Redis, or unset REDIS_URL to use a local one.',
-    });
+    throw new UserError(
+      `Redis at ${redisUrl} is not reachable (${first.error}) and it is not a local address I can start`,
+      {
+        hint: 'Start that Redis, or unset REDIS_URL to use a local one.',
+      },
+    );
   }
   if (await isPortOpen(cfg.host === 'localhost' ? '127.0.0.1' : cfg.host, cfg.port)) {
     throw new UserError(`port ${cfg.port} is in use, but it does not answer Redis PING (${first.error})`, {
@@ -229,22 +252,33 @@ async function ensureRedis(redisUrl) {
   if (ourPid && !isAlive(ourPid)) rmSync(paths.redisPid, { force: true });
   const bind = cfg.host === 'localhost' || cfg.host === '127.0.0.1' ? ['127.0.0.1', '-::1'] : [cfg.host];
   const args = [
-    '--daemonize', 'yes',
-    '--bind', ...bind,
-    '--port', String(cfg.port),
-    '--save', '',
-    '--appendonly', 'no',
-    '--dir', paths.redisData,
-    '--logfile', paths.redisLog,
-    '--pidfile', paths.redisPid,
+    '--daemonize',
+    'yes',
+    '--bind',
+    ...bind,
+    '--port',
+    String(cfg.port),
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    paths.redisData,
+    '--logfile',
+    paths.redisLog,
+    '--pidfile',
+    paths.redisPid,
   ];
   if (cfg.password && !cfg.username) args.push('--requirepass', cfg.password);
   log.info(`starting redis-server on ${cfg.host}:${cfg.port} (log: ${rel(paths.redisLog)})`);
   const r = spawnSync('redis-server', args, { cwd: paths.redisData, encoding: 'utf8', timeout: 15000 });
   if (r.status !== 0) {
-    throw new UserError(`redis-server failed to start (exit ${r.status}): ${(r.stderr || r.stdout || '').trim()}`, {
-      hint: tailFile(paths.redisLog, 15),
-    });
+    throw new UserError(
+      `redis-server failed to start (exit ${r.status}): ${(r.stderr || r.stdout || '').trim()}`,
+      {
+        hint: tailFile(paths.redisLog, 15),
+      },
+    );
   }
   const deadline = Date.now() + 10000;
   for (;;) {
@@ -332,9 +366,12 @@ export async function ensureKafkaLibs() {
     return { downloaded: false, version };
   }
   if (probeCommand('mvn', ['-v']) == null) {
-    throw new UserError('mvn (Apache Maven) not found on PATH; it is needed once to fetch the Kafka broker jars', {
-      hint: 'Install it (Debian/Ubuntu: apt-get install -y maven), or point KAFKA_BROKERS at a running broker.',
-    });
+    throw new UserError(
+      'mvn (Apache Maven) not found on PATH; it is needed once to fetch the Kafka broker jars',
+      {
+        hint: 'Install it (Debian/Ubuntu: apt-get install -y maven), or point KAFKA_BROKERS at a running broker.',
+      },
+    );
   }
   const t0 = Date.now();
   const partial = `${paths.kafkaLibs}.partial`;
@@ -347,7 +384,8 @@ export async function ensureKafkaLibs() {
   const args = [
     '-B',
     '-Dstyle.color=never',
-    '-f', paths.kafkaPom,
+    '-f',
+    paths.kafkaPom,
     'dependency:copy-dependencies',
     `-DoutputDirectory=${partial}`,
   ];
@@ -365,11 +403,14 @@ export async function ensureKafkaLibs() {
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
     const tty = process.stdout.isTTY;
-    const timer = setInterval(() => {
-      const msg = `  … ${fmtSecs(Date.now() - t0)}, ${downloaded} artifacts downloaded`;
-      if (tty) process.stdout.write(`\r${log.prefix} ${msg}   `);
-      else log.info(msg);
-    }, tty ? 1000 : 5000);
+    const timer = setInterval(
+      () => {
+        const msg = `  … ${fmtSecs(Date.now() - t0)}, ${downloaded} artifacts downloaded`;
+        if (tty) process.stdout.write(`\r${log.prefix} ${msg}   `);
+        else log.info(msg);
+      },
+      tty ? 1000 : 5000,
+    );
     child.on('error', (e) => {
       clearInterval(timer);
       reject(e);
@@ -404,7 +445,9 @@ export async function ensureKafkaLibs() {
 // Kafka: config, format, start
 
 function kafkaPorts(broker) {
-  const controllerPort = Number(process.env.KAFKA_CONTROLLER_PORT || (broker.port === 9092 ? 9093 : broker.port + 1));
+  const controllerPort = Number(
+    process.env.KAFKA_CONTROLLER_PORT || (broker.port === 9092 ? 9093 : broker.port + 1),
+  );
   return { brokerPort: broker.port, controllerPort };
 }
 
@@ -448,7 +491,7 @@ group.initial.rebalance.delay.ms=0
 # Threads sized for a small (2-core) machine.
 num.network.threads=3
 num.io.threads=4
-num.recovery.threads.per.data.dir=1
+num.recovery.threads.per.data.dir=2
 
 # Retention: a week, and at most 1 GiB per partition; 64 MiB segments.
 log.retention.hours=168
@@ -553,7 +596,9 @@ async function waitForKafka(brokers, pid, { timeoutMs }) {
     if (pid && !isAlive(pid)) {
       log.write('\n');
       throw new UserError(`the Kafka broker (pid ${pid}) exited during startup`, {
-        hint: `Last lines of ${rel(paths.kafkaLog)}:\n${tailFile(paths.kafkaLog, 30)}`,
+        hint:
+          `Last lines of ${rel(paths.kafkaLog)}:\n${tailFile(paths.kafkaLog, 30)}\n` +
+          'If its data is damaged or from another cluster: `npm run infra:down -- --wipe`, then retry.',
       });
     }
     last = await probeKafka(brokers, { timeoutMs: 1500 });
@@ -570,7 +615,12 @@ async function waitForKafka(brokers, pid, { timeoutMs }) {
   log.write('\n');
   throw new UserError(
     `Kafka did not answer a metadata request at ${brokers} within ${fmtSecs(timeoutMs)} (last error: ${last.error})`,
-    { hint: `See ${rel(paths.kafkaLog)} — last lines:\n${tailFile(paths.kafkaLog, 30)}` },
+    {
+      hint:
+        `See ${rel(paths.kafkaLog)} — last lines:\n${tailFile(paths.kafkaLog, 30)}\n` +
+        (pid ? `The broker (pid ${pid}) is left running; \`npm run infra:down\` stops it. ` : '') +
+        'Slow machine? Raise KAFKA_START_TIMEOUT_MS.',
+    },
   );
 }
 
@@ -580,10 +630,16 @@ async function ensureKafka(brokersStr) {
   const timeoutMs = Number(process.env.KAFKA_START_TIMEOUT_MS || 90000);
   const version = pinnedKafkaVersion();
 
-  let ours = ourKafkaPid();
+  const ours = ourKafkaPid();
   const first = await probeKafka(bootstrap, { timeoutMs: 2000 });
   if (first.ok) {
-    return { brokers: brokersStr, managed: Boolean(ours), startedNow: false, pid: ours, clusterId: first.clusterId };
+    return {
+      brokers: brokersStr,
+      managed: Boolean(ours),
+      startedNow: false,
+      pid: ours,
+      clusterId: first.clusterId,
+    };
   }
 
   if (ours) {
@@ -592,7 +648,9 @@ async function ensureKafka(brokersStr) {
     if (running && running !== wantedAddr) {
       throw new UserError(
         `the broker started by infra:up (pid ${ours}) listens on ${running}, but KAFKA_BROKERS is ${brokersStr}`,
-        { hint: 'Use the same KAFKA_BROKERS, or stop it first with `npm run infra:down` (one managed broker per checkout).' },
+        {
+          hint: 'Use the same KAFKA_BROKERS, or stop it first with `npm run infra:down` (one managed broker per checkout).',
+        },
       );
     }
     // Our broker is alive but not (yet) answering: probably still starting up.
@@ -617,7 +675,9 @@ async function ensureKafka(brokersStr) {
       throw new UserError(
         `port ${port} (Kafka ${what}) is already in use by something that is not a working Kafka broker` +
           (what === 'broker' ? ` (${first.error})` : ''),
-        { hint: `Free the port, or choose others: KAFKA_BROKERS=127.0.0.1:<port> / KAFKA_CONTROLLER_PORT=<port>.` },
+        {
+          hint: `Free the port, or choose others: KAFKA_BROKERS=127.0.0.1:<port> / KAFKA_CONTROLLER_PORT=<port>.`,
+        },
       );
     }
   }
@@ -671,9 +731,12 @@ async function ensureKafka(brokersStr) {
 async function ensureTopics({ brokers, namespace, quiet }) {
   const tsx = localBin('tsx');
   if (!tsx) {
-    throw new UserError('tsx is not installed (node_modules/.bin/tsx missing); cannot load the topic registry', {
-      hint: 'Run `npm ci` first.',
-    });
+    throw new UserError(
+      'tsx is not installed (node_modules/.bin/tsx missing); cannot load the topic registry',
+      {
+        hint: 'Run `npm ci` first.',
+      },
+    );
   }
   const outFile = join(paths.dataDir, 'infra', 'topics.json');
   rmSync(outFile, { force: true });
@@ -714,63 +777,84 @@ export async function infraUp({ topics = true, quiet = false } = {}) {
 
   const lockDir = join(paths.dataDir, 'infra', 'up.lock');
   const onWait = (pid) => log.info(`another infra:up/down is running (pid ${pid ?? '?'}); waiting for it…`);
-  return withDirLock(lockDir, async () => {
-    // In parallel; wait for both even if one fails, so nothing is left half-started in the background.
-    const settled = await Promise.allSettled([ensureRedis(redisUrl), ensureKafka(kafkaBrokers)]);
-    const failed = settled.filter((s) => s.status === 'rejected');
-    if (failed.length > 1) log.error(failed[1].reason?.message ?? String(failed[1].reason));
-    if (failed.length > 0) throw failed[0].reason;
-    const [redis, kafka] = settled.map((s) => s.value);
-    const topicResult = topics ? await ensureTopics({ brokers: kafkaBrokers, namespace, quiet }) : null;
+  return withDirLock(
+    lockDir,
+    async () => {
+      // In parallel; wait for both even if one fails, so nothing is left half-started in the background.
+      const settled = await Promise.allSettled([ensureRedis(redisUrl), ensureKafka(kafkaBrokers)]);
+      const failed = settled.filter((s) => s.status === 'rejected');
+      if (failed.length > 1) log.error(failed[1].reason?.message ?? String(failed[1].reason));
+      if (failed.length > 0) throw failed[0].reason;
+      const [redis, kafka] = settled.map((s) => s.value);
+      const topicResult = topics ? await ensureTopics({ brokers: kafkaBrokers, namespace, quiet }) : null;
 
-    const state = {
-      updatedAt: new Date().toISOString(),
-      namespace,
-      kafka: {
-        ...kafka,
-        version: kafka.managed ? pinnedKafkaVersion() : undefined,
-        config: kafka.managed ? rel(paths.kafkaConfig) : undefined,
-        log: kafka.managed ? rel(paths.kafkaLog) : undefined,
-        pidFile: kafka.managed ? rel(paths.kafkaPid) : undefined,
-      },
-      redis: { ...redis, log: redis.managed ? rel(paths.redisLog) : undefined, pidFile: redis.managed ? rel(paths.redisPid) : undefined },
-      topics: topicResult?.topics ?? null,
-    };
-    mkdirSync(dirname(paths.infraState), { recursive: true });
-    writeFileSync(paths.infraState, `${JSON.stringify(state, null, 2)}\n`);
+      const state = {
+        updatedAt: new Date().toISOString(),
+        namespace,
+        kafka: {
+          ...kafka,
+          version: kafka.managed ? pinnedKafkaVersion() : undefined,
+          config: kafka.managed ? rel(paths.kafkaConfig) : undefined,
+          log: kafka.managed ? rel(paths.kafkaLog) : undefined,
+          pidFile: kafka.managed ? rel(paths.kafkaPid) : undefined,
+        },
+        redis: {
+          ...redis,
+          log: redis.managed ? rel(paths.redisLog) : undefined,
+          pidFile: redis.managed ? rel(paths.redisPid) : undefined,
+        },
+        topics: topicResult?.topics ?? null,
+      };
+      mkdirSync(dirname(paths.infraState), { recursive: true });
+      writeFileSync(paths.infraState, `${JSON.stringify(state, null, 2)}\n`);
 
-    const how = (x) =>
-      x.startedNow
-        ? c.green(`started (pid ${x.pid})`)
-        : x.managed
-          ? `reused (started earlier by infra:up, pid ${x.pid})`
-          : 'reused (already running, not managed by infra:up)';
-    const kafkaExtra = kafka.startedNow
-      ? c.dim(` — Kafka ${pinnedKafkaVersion()}, ready in ${fmtSecs(kafka.startMs)}${kafka.downloadedJars ? ', jars downloaded' : ''}`)
-      : '';
-    log.info(`${c.bold('Kafka ')} ${kafkaBrokers}  ${how(kafka)}${kafkaExtra}`);
-    log.info(`${c.bold('Redis ')} ${redisUrl}  ${how(redis)}`);
-    if (topicResult) {
-      const created = topicResult.topics.filter((t) => t.action === 'created').length;
-      const grown = topicResult.topics.filter((t) => t.action === 'partitions-increased').length;
-      log.info(
-        `${c.bold('Topics')} ${topicResult.topics.length} ensured` +
-          ` (${created} created${grown ? `, ${grown} grown` : ''}, ${topicResult.topics.length - created - grown} already ok)` +
-          (namespace ? ` in namespace "${namespace}"` : ''),
+      const how = (x) =>
+        x.startedNow
+          ? c.green(`started (pid ${x.pid})`)
+          : x.managed
+            ? `reused (started earlier by infra:up, pid ${x.pid})`
+            : 'reused (already running, not managed by infra:up)';
+      const kafkaExtra = kafka.startedNow
+        ? c.dim(
+            ` — Kafka ${pinnedKafkaVersion()}, ready in ${fmtSecs(kafka.startMs)}${kafka.downloadedJars ? ', jars downloaded' : ''}`,
+          )
+        : '';
+      log.info(`${c.bold('Kafka ')} ${kafkaBrokers}  ${how(kafka)}${kafkaExtra}`);
+      log.info(`${c.bold('Redis ')} ${redis.url}  ${how(redis)}`);
+      if (topicResult) {
+        const count = (action) => topicResult.topics.filter((t) => t.action === action).length;
+        const parts = [
+          [count('created'), 'created'],
+          [count('partitions-increased'), 'grown'],
+          [count('retention-updated'), 'retention updated'],
+          [count('ok'), 'already ok'],
+        ].filter(([n], i) => n > 0 || i === 0 || i === 3);
+        log.info(
+          `${c.bold('Topics')} ${topicResult.topics.length} ensured` +
+            ` (${parts.map(([n, what]) => `${n} ${what}`).join(', ')})` +
+            (namespace ? ` in namespace "${namespace}"` : ''),
+        );
+      } else {
+        log.info(`${c.bold('Topics')} skipped (--no-topics)`);
+      }
+      log.ok(
+        `infra ready in ${fmtSecs(Date.now() - t0)}` +
+          c.dim(`  (state: ${rel(paths.infraState)}; stop with: npm run infra:down)`),
       );
-    } else {
-      log.info(`${c.bold('Topics')} skipped (--no-topics)`);
-    }
-    log.ok(`infra ready in ${fmtSecs(Date.now() - t0)}` + c.dim(`  (state: ${rel(paths.infraState)}; stop with: npm run infra:down)`));
-    return state;
-  }, { onWait });
+      return state;
+    },
+    { onWait },
+  );
 }
 
 if (isMain(import.meta.url)) {
   runCli('infra', async () => {
     const argv = process.argv.slice(2);
     const unknown = argv.filter((a) => !['--no-topics', '--quiet', '--skip-deps'].includes(a));
-    if (unknown.length) throw new UserError(`unknown argument(s): ${unknown.join(' ')}  (known: --no-topics --quiet --skip-deps)`);
+    if (unknown.length)
+      throw new UserError(
+        `unknown argument(s): ${unknown.join(' ')}  (known: --no-topics --quiet --skip-deps)`,
+      );
     if (!argv.includes('--skip-deps')) {
       const { ensureDeps } = await import('../scripts/ensure-deps.mjs');
       await ensureDeps();

@@ -52,7 +52,8 @@ function hiddenLockfileMismatch(lock, hidden) {
     }
   }
   for (const key of Object.keys(have)) {
-    if (key !== '' && key.includes('node_modules/') && !(key in want)) return `${key} is installed but not in package-lock.json`;
+    if (key !== '' && key.includes('node_modules/') && !(key in want))
+      return `${key} is installed but not in package-lock.json`;
   }
   return null;
 }
@@ -66,7 +67,8 @@ export function depsStaleReason(root = ROOT) {
   const expected = { lockSha256: sha256(lockFile), nodeAbi: process.versions.modules };
   const marker = readJson(join(nm, MARKER));
   if (marker && marker.lockSha256 === expected.lockSha256) {
-    if (marker.nodeAbi !== expected.nodeAbi) return `Node ABI changed (${marker.nodeAbi} -> ${expected.nodeAbi}); native modules must be rebuilt`;
+    if (marker.nodeAbi !== expected.nodeAbi)
+      return `Node ABI changed (${marker.nodeAbi} -> ${expected.nodeAbi}); native modules must be rebuilt`;
     return null;
   }
   const mismatch = hiddenLockfileMismatch(readJson(lockFile), readJson(join(nm, '.package-lock.json')));
@@ -90,6 +92,42 @@ function withInstallLock(root, fn) {
   });
 }
 
+/** Run npm with stdout inherited and stderr shown live and captured. */
+function npm(root, args, t0) {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn('npm', args, {
+      cwd: root,
+      stdio: ['ignore', 'inherit', 'pipe'],
+      env: { ...process.env, npm_config_update_notifier: 'false' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      process.stderr.write(d);
+      if (stderr.length < 200000) stderr += d.toString('utf8');
+    });
+    // npm is silent for a long time when stdout is not a terminal (CI): show it is alive.
+    const heartbeat = process.stdout.isTTY
+      ? null
+      : setInterval(() => log.info(`npm ${args[0]} still running (${fmtSecs(Date.now() - t0)})…`), 15000);
+    const forward = (sig) => child.kill(sig);
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
+    const cleanup = () => {
+      if (heartbeat) clearInterval(heartbeat);
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
+    };
+    child.on('error', (e) => {
+      cleanup();
+      reject(new UserError(`could not run npm: ${e.message}`));
+    });
+    child.on('close', (exitCode, signal) => {
+      cleanup();
+      resolvePromise({ code: exitCode ?? (signal ? 1 : 0), stderr });
+    });
+  });
+}
+
 /**
  * Run `npm ci` if node_modules is missing or does not match package-lock.json.
  * @returns {Promise<{installed: boolean, reason?: string, ms?: number}>}
@@ -105,33 +143,26 @@ export async function ensureDeps({ root = ROOT, force = false } = {}) {
     if (!reason) return { installed: false };
 
     const hasLock = existsSync(join(root, 'package-lock.json'));
-    const args = hasLock ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'];
+    const t0 = Date.now();
+    let args = hasLock ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'];
     if (!hasLock) log.warn('package-lock.json is missing: running `npm install` instead of `npm ci`');
     log.info(`installing dependencies: npm ${args.join(' ')}  (${reason})`);
-    const t0 = Date.now();
-    const code = await new Promise((resolvePromise, reject) => {
-      const child = spawn('npm', args, { cwd: root, stdio: 'inherit', env: { ...process.env, npm_config_update_notifier: 'false' } });
-      // npm is silent for a long time when stdout is not a terminal (CI): show it is alive.
-      const heartbeat = process.stdout.isTTY
-        ? null
-        : setInterval(() => log.info(`npm ${args[0]} still running (${fmtSecs(Date.now() - t0)})…`), 15000);
-      const forward = (sig) => child.kill(sig);
-      process.on('SIGINT', forward);
-      process.on('SIGTERM', forward);
-      const cleanup = () => {
-        if (heartbeat) clearInterval(heartbeat);
-        process.off('SIGINT', forward);
-        process.off('SIGTERM', forward);
-      };
-      child.on('error', (e) => {
-        cleanup();
-        reject(new UserError(`could not run npm: ${e.message}`));
-      });
-      child.on('exit', (exitCode, signal) => {
-        cleanup();
-        resolvePromise(exitCode ?? (signal ? 1 : 0));
-      });
-    });
+    let { code, stderr } = await npm(root, args, t0);
+    if (
+      code !== 0 &&
+      hasLock &&
+      /can only install packages when your package\.json and package-lock\.json/.test(stderr)
+    ) {
+      // Seen here: the registry lacks other platforms' optional packages (e.g. @swc/core-darwin-arm64),
+      // so package-lock.json has no entries for them and `npm ci` refuses the lock as "out of sync".
+      // `npm install --no-save` still installs the locked versions and leaves the lock untouched.
+      log.warn('`npm ci` rejected package-lock.json as out of sync with package.json (see above);');
+      log.warn(
+        'falling back to `npm install --no-save` (installs the locked versions, does not rewrite the lock)',
+      );
+      args = ['install', '--no-save', '--no-audit', '--no-fund'];
+      ({ code, stderr } = await npm(root, args, t0));
+    }
     if (code !== 0) throw new UserError(`npm ${args[0]} failed (exit ${code})`);
     writeMarker(root);
     const ms = Date.now() - t0;

@@ -1,0 +1,60 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { KafkaClient, TypedProducer } from '@danmaku/kafka';
+import { PlatformModule } from '@danmaku/platform';
+import { AuthController } from './auth/auth.controller';
+import { AuthService } from './auth/auth.service';
+import { AUTH_CONFIG, type AuthConfig } from './config/auth.config';
+import { JwksController } from './keys/jwks.controller';
+import { SigningKeyRepository } from './keys/signing-key.repository';
+import { SigningKeyService } from './keys/signing-key.service';
+import { AuthMetrics } from './metrics/auth-metrics.service';
+import { RateLimitRepository } from './rate-limits/rate-limit.repository';
+import { SESSION_EVENTS_PRODUCER, SessionEventsPublisher } from './sessions/session-events.publisher';
+import { SessionOutboxRepository } from './sessions/session-outbox.repository';
+import { SessionRepository } from './sessions/session.repository';
+import { SessionsService } from './sessions/sessions.service';
+import { AccessTokenGuard, AdminGuard } from './tokens/access-token.guard';
+import { AccessTokenService } from './tokens/access-token.service';
+import { AccessTokenVerifier } from './tokens/access-token.verifier';
+import { AdminBootstrapService } from './users/admin-bootstrap.service';
+import { PasswordHasher } from './users/password-hasher';
+import { UserRepository } from './users/user.repository';
+import { UsersController } from './users/users.controller';
+import { UsersService } from './users/users.service';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AuthConfig, instanceId: string): DynamicModule {
+    return {
+      module: AppModule,
+      // No `verifyTokens`: auth verifies its own tokens from its key store (AccessTokenVerifier).
+      imports: [PlatformModule.forRoot({ app: 'auth', instanceId, config })],
+      controllers: [AuthController, UsersController, JwksController],
+      providers: [
+        { provide: AUTH_CONFIG, useValue: config },
+        AuthMetrics,
+        SigningKeyRepository,
+        SigningKeyService,
+        AccessTokenService,
+        AccessTokenVerifier,
+        AccessTokenGuard,
+        AdminGuard,
+        SessionRepository,
+        SessionOutboxRepository,
+        {
+          provide: SESSION_EVENTS_PRODUCER,
+          inject: [KafkaClient],
+          useFactory: (k: KafkaClient) => new TypedProducer(k),
+        },
+        SessionEventsPublisher,
+        SessionsService,
+        UserRepository,
+        PasswordHasher,
+        UsersService,
+        AdminBootstrapService,
+        RateLimitRepository,
+        AuthService,
+      ],
+    };
+  }
+}

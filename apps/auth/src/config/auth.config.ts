@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { commonEnvShape, parseEnv, portVar } from '@danmaku/platform';
+import { passwordSchema, usernameSchema } from '@danmaku/contracts';
+
+const DAY_SEC = 24 * 3600;
+
+/** `''` counts as unset, so `ADMIN_USERNAME=` in a compose file does not fail the start-up. */
+const optionalVar = <S extends z.ZodType>(schema: S) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
+const secondsVar = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const countVar = (fallback: number) => z.coerce.number().int().min(1).max(1_000_000).default(fallback);
+
+/**
+ * Express `trust proxy`: `false` (default: the client is the socket peer), `true`
+ * (the left-most X-Forwarded-For), a hop count, or a comma list of trusted
+ * addresses/subnets/names such as `loopback, 10.0.0.0/8`.
+ */
+export const trustProxyVar = z
+  .string()
+  .default('false')
+  .transform((raw, ctx): boolean | number | string[] => {
+    const v = raw.trim();
+    if (v === 'false' || v === '0' || v === '') return false;
+    if (v === 'true') return true;
+    if (/^\d+$/.test(v)) return Number(v);
+    const list = v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    if (list.every((s) => /^[0-9A-Za-z.:/_-]+$/.test(s))) return list;
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be false, true, a hop count or a comma list of addresses/subnets',
+    });
+    return z.NEVER;
+  });
+
+export const authEnvSchema = z
+  .object({
+    ...commonEnvShape,
+    AUTH_PORT: portVar(3001),
+    /** Both set: that account exists with role admin after start-up (created once, never overwritten). */
+    ADMIN_USERNAME: optionalVar(usernameSchema),
+    ADMIN_PASSWORD: optionalVar(passwordSchema),
+    ACCESS_TOKEN_TTL_SEC: secondsVar(900, 10, DAY_SEC),
+    REFRESH_TOKEN_TTL_SEC: secondsVar(30 * DAY_SEC, 60, 365 * DAY_SEC),
+    GUEST_TOKEN_TTL_SEC: secondsVar(3600, 10, 7 * DAY_SEC),
+    /** Failed logins for one username within the window before further attempts get 429. */
+    LOGIN_MAX_FAILURES_PER_USERNAME: countVar(10),
+    /** Failed logins from one client address within the window before further attempts get 429. */
+    LOGIN_MAX_FAILURES_PER_IP: countVar(50),
+    LOGIN_FAILURE_WINDOW_SEC: secondsVar(900, 1, DAY_SEC),
+    /** Registrations (successful or not) from one client address within the window. */
+    REGISTER_MAX_PER_IP: countVar(20),
+    REGISTER_WINDOW_SEC: secondsVar(3600, 1, DAY_SEC),
+    TRUST_PROXY: trustProxyVar,
+  })
+  .superRefine((env, ctx) => {
+    // One without the other is almost certainly a deployment mistake: say so instead of
+    // silently starting without an admin.
+    if (env.ADMIN_USERNAME !== undefined && env.ADMIN_PASSWORD === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ADMIN_PASSWORD'],
+        message: 'required when ADMIN_USERNAME is set',
+      });
+    }
+    if (env.ADMIN_PASSWORD !== undefined && env.ADMIN_USERNAME === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ADMIN_USERNAME'],
+        message: 'required when ADMIN_PASSWORD is set',
+      });
+    }
+  });
+export type AuthConfig = z.infer<typeof authEnvSchema>;
+
+export function loadAuthConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
+  return parseEnv(authEnvSchema, env);
+}
+
+/**
+ * How long a revocation marker must outlive the revocation: the longest lifetime of any
+ * access token auth signs (guest tokens may outlive user tokens), plus clock slack.
+ */
+export function revocationTtlSec(
+  config: Pick<AuthConfig, 'ACCESS_TOKEN_TTL_SEC' | 'GUEST_TOKEN_TTL_SEC'>,
+): number {
+  return Math.max(config.ACCESS_TOKEN_TTL_SEC, config.GUEST_TOKEN_TTL_SEC) + 60;
+}
+
+export const AUTH_CONFIG = Symbol('AUTH_CONFIG');

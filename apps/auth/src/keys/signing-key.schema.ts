@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { ACCESS_TOKEN_ALG } from '@danmaku/platform';
+
+/** An Ed25519 public key as a JWK (RFC 8037). */
+export const ed25519PublicJwkSchema = z.object({
+  kty: z.literal('OKP'),
+  crv: z.literal('Ed25519'),
+  x: z.string().min(1),
+});
+
+export const ed25519PrivateJwkSchema = ed25519PublicJwkSchema.extend({ d: z.string().min(1) });
+
+export const storedSigningKeySchema = z.object({
+  /** RFC 7638 thumbprint of the public key: stable, and the same on every instance. */
+  kid: z.string().min(1),
+  alg: z.literal(ACCESS_TOKEN_ALG),
+  createdAt: z.number().int().nonnegative(),
+  publicJwk: ed25519PublicJwkSchema,
+  privateJwk: ed25519PrivateJwkSchema,
+});
+export type StoredSigningKey = z.infer<typeof storedSigningKeySchema>;
+
+/**
+ * The key set every auth instance shares (Redis `auth:signing-keys`, private to auth).
+ * `currentKid` signs; every key in `keys` is published in the JWKS and still verifies,
+ * so a rotation adds a key, switches `currentKid`, and drops the old key only after the
+ * longest-lived token it signed has expired.
+ */
+export const signingKeySetSchema = z
+  .object({
+    version: z.literal(1),
+    currentKid: z.string().min(1),
+    keys: z.array(storedSigningKeySchema).min(1),
+  })
+  .refine((s) => s.keys.some((k) => k.kid === s.currentKid), 'currentKid must name one of keys');
+export type SigningKeySet = z.infer<typeof signingKeySetSchema>;
+
+/** A public key as `/.well-known/jwks.json` publishes it. */
+export interface PublishedJwk {
+  kty: 'OKP';
+  crv: 'Ed25519';
+  x: string;
+  kid: string;
+  alg: typeof ACCESS_TOKEN_ALG;
+  use: 'sig';
+}

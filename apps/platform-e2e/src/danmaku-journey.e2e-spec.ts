@@ -31,8 +31,12 @@ describe('a danmaku’s whole journey (2 gateways, real Kafka and Redis)', () =>
   beforeAll(async () => {
     stack = await startStack({ gateways: 2 });
     admin = await adminToken(stack);
-    [alice, bob] = await Promise.all([newUser(stack, 'alice'), newUser(stack, 'bob')]);
   }, 120_000);
+
+  // Fresh users per test: the per-user send rate (20 per 10 s) is shared across tests otherwise.
+  beforeEach(async () => {
+    [alice, bob] = await Promise.all([newUser(stack, 'alice'), newUser(stack, 'bob')]);
+  });
 
   afterEach(() => {
     while (sockets.length) sockets.pop()?.close();

@@ -14,6 +14,7 @@ import {
 import { KafkaClient, TypedConsumer } from '@danmaku/kafka';
 import { TokenVerifier } from '@danmaku/platform';
 import {
+  dropNamespace,
   expectEventually,
   freePort,
   httpJson,
@@ -154,15 +155,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await consumer?.stop().catch(() => undefined);
   await Promise.all([a?.stop(), b?.stop()]);
-  if (redis) {
-    const keys: string[] = [];
-    for await (const batch of redis.scanStream({ match: `${ns}:*`, count: 500 }))
-      keys.push(...(batch as string[]));
-    // SCAN ignores keyPrefix and returns full names: delete them with an unprefixed client.
-    const plain = new Redis(infra.redisUrl);
-    if (keys.length > 0) await plain.del(...keys);
-    await Promise.all([plain.quit(), redis.quit()]);
-  }
+  redis?.disconnect();
+  await dropNamespace(ns);
 }, 60_000);
 
 describe('auth app (built, two instances, real Redis and Kafka)', () => {

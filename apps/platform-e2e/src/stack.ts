@@ -1,4 +1,4 @@
-import { freePort, httpJson, spawnApp, testInfra, uniqueId, type RunningApp } from '@danmaku/testing';
+import { dropNamespace, freePort, httpJson, spawnApp, testInfra, uniqueId, type RunningApp } from '@danmaku/testing';
 
 export interface Stack {
   namespace: string;
@@ -34,6 +34,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const started: RunningApp[] = [];
   const stop = async () => {
     await Promise.all(started.map((a) => a.stop()));
+    await dropNamespace(namespace);
   };
   try {
     const auth = await spawnApp('auth', {

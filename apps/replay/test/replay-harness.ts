@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { KAFKA_TOPICS, type Danmaku, type RoomEvent } from '@danmaku/contracts';
 import { KafkaClient, TypedProducer } from '@danmaku/kafka';
 import { createRedisClient } from '@danmaku/platform';
-import { freePort, httpJson, spawnApp, testInfra, uniqueId, type RunningApp } from '@danmaku/testing';
+import { dropNamespace, freePort, httpJson, spawnApp, testInfra, uniqueId, type RunningApp } from '@danmaku/testing';
 
 /**
  * A real replay process on a free port, in its own namespace (topics, groups and Redis
@@ -42,24 +42,7 @@ export class ReplayHarness {
   async stop(): Promise<void> {
     await this.app?.stop();
     await this.producer.disconnect().catch(() => undefined);
-    const redis = createRedisClient({ url: this.infra.redisUrl, namespace: '', name: 'replay-it-cleanup' });
-    try {
-      const keys = await redis.keys(`${this.namespace}:*`);
-      if (keys.length > 0) await redis.unlink(...keys);
-    } finally {
-      await redis.quit();
-    }
-    const admin = this.kafka.kafka.admin();
-    await admin.connect();
-    try {
-      await admin.deleteTopics({
-        topics: [this.kafka.topic(KAFKA_TOPICS.danmakuAccepted), this.kafka.topic(KAFKA_TOPICS.roomEvents)],
-      });
-    } catch {
-      // best effort: a broker that refuses topic deletion leaves namespaced leftovers only
-    } finally {
-      await admin.disconnect();
-    }
+    await dropNamespace(this.namespace);
   }
 
   /** A danmaku with the room's next seq (or the given one); `offsetMs` null means no session. */

@@ -3,3 +3,4 @@ export * from './lib/infra';
 export * from './lib/http-client';
 export * from './lib/app-process';
 export * from './lib/socket-client';
+export * from './lib/namespace-cleanup';

@@ -7,6 +7,7 @@ import {
 } from '@danmaku/contracts';
 import { KafkaClient, TypedConsumer, TypedProducer } from '@danmaku/kafka';
 import {
+  dropNamespace,
   expectEventually,
   freePort,
   httpJson,
@@ -101,22 +102,8 @@ export class ModerationStack {
     await Promise.allSettled(this.consumers.map((c) => c.stop()));
     await this.producer?.disconnect().catch(() => undefined);
     await Promise.allSettled([this.moderation?.stop(), this.auth?.stop()]);
-    if (this.redis) {
-      // Leave no keys behind: everything this run wrote lives under its namespace.
-      const keys = await this.redis.keys(`${this.namespace}:*`);
-      const bare = keys.map((k) => k.slice(this.namespace.length + 1));
-      for (let i = 0; i < bare.length; i += 500) await this.redis.del(...bare.slice(i, i + 500));
-      this.redis.disconnect();
-    }
-    if (this.kafka) {
-      const admin = this.kafka.kafka.admin();
-      await admin.connect();
-      const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${this.namespace}.`));
-      await admin.deleteTopics({ topics }).catch(() => undefined);
-      const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(`${this.namespace}.`));
-      if (groups.length > 0) await admin.deleteGroups(groups).catch(() => undefined);
-      await admin.disconnect();
-    }
+    this.redis?.disconnect();
+    await dropNamespace(this.namespace);
   }
 
   /** A fresh user account (role `user`) and its token. */

@@ -6,4 +6,5 @@ export interface KafkaLogger {
   error(obj: object, msg?: string): void;
 }
 
-export const silentLogger: KafkaLogger = { debug() {}, info() {}, warn() {}, error() {} };
+const ignore = (): void => undefined;
+export const silentLogger: KafkaLogger = { debug: ignore, info: ignore, warn: ignore, error: ignore };

@@ -83,7 +83,7 @@ export class PlatformModule {
       },
       InfraLifecycle,
     ];
-    const exported: (symbol | Function)[] = [APP_IDENTITY, APP_LOGGER, REDIS, KafkaClient, ReadinessService, MetricsService];
+    const exported: NonNullable<DynamicModule['exports']> = [APP_IDENTITY, APP_LOGGER, REDIS, KafkaClient, ReadinessService, MetricsService];
     if (options.verifyTokens) {
       providers.push(
         {

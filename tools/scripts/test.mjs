@@ -115,6 +115,11 @@ async function main() {
       fn: nxStep(['run-many', '-t', 'build', projects, '--outputStyle=stream']),
     },
     {
+      name: 'lint + typecheck',
+      critical: false,
+      fn: nxStep(['run-many', '-t', 'lint', 'typecheck', '--outputStyle=stream']),
+    },
+    {
       name: 'unit + integration tests',
       critical: false,
       fn: nxStep(['run-many', '-t', 'test', '--parallel=1', '--outputStyle=stream']),

@@ -16,6 +16,7 @@ const AUTH = process.env['AUTH_URL'] ?? 'http://127.0.0.1:3001';
 const GATEWAYS = (process.env['GATEWAYS'] ?? 'http://127.0.0.1:3000').split(',');
 const SENDS = Number(process.env['SENDS'] ?? 100);
 const GAP_MS = Number(process.env['GAP_MS'] ?? 100);
+const SENDERS = Number(process.env['SENDERS'] ?? 10);
 
 async function post(path: string, body: unknown): Promise<any> {
   const res = await fetch(`${AUTH}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -36,13 +37,17 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function main(): Promise<void> {
-  const username = `bench_${Date.now().toString(36)}`;
-  await post('/v1/auth/register', { username, password: 'bench-password-1' });
-  const { accessToken } = await post('/v1/auth/login', { username, password: 'bench-password-1' });
+  // Several senders, so the per-user send rate (20 per 10 s by default) never interferes.
+  const tokens: string[] = [];
+  for (let i = 0; i < SENDERS; i++) {
+    const username = `bench_${Date.now().toString(36)}_${i}`;
+    await post('/v1/auth/register', { username, password: 'bench-password-1' });
+    tokens.push((await post('/v1/auth/login', { username, password: 'bench-password-1' })).accessToken);
+  }
   const roomId = `bench-idle-${Date.now().toString(36)}`;
-  const sender = await connect(GATEWAYS[0], accessToken);
-  const viewer = await connect(GATEWAYS[GATEWAYS.length - 1], accessToken);
-  for (const s of [sender, viewer]) {
+  const senders = await Promise.all(tokens.map((t) => connect(GATEWAYS[0], t)));
+  const viewer = await connect(GATEWAYS[GATEWAYS.length - 1], tokens[0]);
+  for (const s of [...senders, viewer]) {
     const ack = await s.emitWithAck('room:join', { roomId });
     if (!ack.ok) throw new Error(JSON.stringify(ack));
   }
@@ -64,7 +69,7 @@ async function main(): Promise<void> {
     const text = `idle-${i}`;
     const t0 = performance.now();
     pending.set(text, t0);
-    const ack = await sender.emitWithAck('danmaku:send', { roomId, text });
+    const ack = await senders[i % senders.length].emitWithAck('danmaku:send', { roomId, text });
     if (!ack.ok) throw new Error(JSON.stringify(ack));
     ackLatencies.push(performance.now() - t0);
     await new Promise((r) => setTimeout(r, GAP_MS));
@@ -72,8 +77,7 @@ async function main(): Promise<void> {
   }
   const deadline = Date.now() + 5000;
   while (pending.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  sender.close();
-  viewer.close();
+  for (const s of [...senders, viewer]) s.close();
 
   const sorted = [...latencies].sort((a, b) => a - b);
   const acks = [...ackLatencies].sort((a, b) => a - b);

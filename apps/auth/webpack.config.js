@@ -10,6 +10,8 @@ module.exports = {
       target: 'node',
       compiler: 'tsc',
       main: './src/main.ts',
+      // `node dist/apps/auth/rotate-keys.js`: key rotation where tsx is not installed (the image).
+      additionalEntryPoints: [{ entryName: 'rotate-keys', entryPath: './src/keys/rotate-keys.main.ts' }],
       tsConfig: './tsconfig.app.json',
       optimization: false,
       outputHashing: 'none',

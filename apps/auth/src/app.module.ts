@@ -1,21 +1,22 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { KafkaClient, TypedProducer } from '@danmaku/kafka';
-import { PlatformModule } from '@danmaku/platform';
+import { BearerAuthGuard, PlatformModule } from '@danmaku/platform';
 import { AuthController } from './auth/auth.controller';
 import { AuthService } from './auth/auth.service';
 import { AUTH_CONFIG, type AuthConfig } from './config/auth.config';
 import { JwksController } from './keys/jwks.controller';
 import { SigningKeyRepository } from './keys/signing-key.repository';
 import { SigningKeyService } from './keys/signing-key.service';
+import { SigningKeysController } from './keys/signing-keys.controller';
 import { AuthMetrics } from './metrics/auth-metrics.service';
 import { RateLimitRepository } from './rate-limits/rate-limit.repository';
 import { SESSION_EVENTS_PRODUCER, SessionEventsPublisher } from './sessions/session-events.publisher';
 import { SessionOutboxRepository } from './sessions/session-outbox.repository';
 import { SessionRepository } from './sessions/session.repository';
 import { SessionsService } from './sessions/sessions.service';
-import { AccessTokenGuard, AdminGuard } from './tokens/access-token.guard';
+import { AdminGuard } from './tokens/admin.guard';
 import { AccessTokenService } from './tokens/access-token.service';
-import { AccessTokenVerifier } from './tokens/access-token.verifier';
+import { tokenVerifierProvider } from './tokens/token-verifier.provider';
 import { AdminBootstrapService } from './users/admin-bootstrap.service';
 import { PasswordHasher } from './users/password-hasher';
 import { UserRepository } from './users/user.repository';
@@ -27,17 +28,18 @@ export class AppModule {
   static forRoot(config: AuthConfig, instanceId: string): DynamicModule {
     return {
       module: AppModule,
-      // No `verifyTokens`: auth verifies its own tokens from its key store (AccessTokenVerifier).
+      // No `verifyTokens` (that one reads a JWKS over HTTP): auth feeds the same TokenVerifier
+      // from its own key store (tokenVerifierProvider).
       imports: [PlatformModule.forRoot({ app: 'auth', instanceId, config })],
-      controllers: [AuthController, UsersController, JwksController],
+      controllers: [AuthController, UsersController, JwksController, SigningKeysController],
       providers: [
         { provide: AUTH_CONFIG, useValue: config },
         AuthMetrics,
         SigningKeyRepository,
         SigningKeyService,
         AccessTokenService,
-        AccessTokenVerifier,
-        AccessTokenGuard,
+        tokenVerifierProvider,
+        BearerAuthGuard,
         AdminGuard,
         SessionRepository,
         SessionOutboxRepository,

@@ -35,7 +35,7 @@ const ns = uniqueId('it-auth').toLowerCase();
 const ISSUER = 'it-issuer';
 const AUDIENCE = 'it-audience';
 const ADMIN = { username: 'root_admin', password: 'root-password-1' };
-const LIMITS = { perUsername: 3, perIp: 6, registerPerIp: 3 };
+const LIMITS = { perUsername: 3, perIp: 6, registerPerIp: 3, guestPerIp: 3 };
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 let a: RunningApp;
@@ -132,6 +132,7 @@ beforeAll(async () => {
     LOGIN_MAX_FAILURES_PER_USERNAME: String(LIMITS.perUsername),
     LOGIN_MAX_FAILURES_PER_IP: String(LIMITS.perIp),
     REGISTER_MAX_PER_IP: String(LIMITS.registerPerIp),
+    GUEST_MAX_PER_IP: String(LIMITS.guestPerIp),
   };
   // Both at once: they race to create the signing key set and the admin account.
   [a, b] = await Promise.all([
@@ -306,6 +307,34 @@ describe('auth app (built, two instances, real Redis and Kafka)', () => {
     ]);
     expect(results.map((r) => r.status).sort()).toEqual([201, 409]);
     expect(results.find((r) => r.status === 409)?.body.error.code).toBe('USERNAME_TAKEN');
+  });
+
+  it('takes as long for an unknown username as for a wrong password (no enumeration by timing)', async () => {
+    const timed = async (body: unknown) => {
+      const started = performance.now();
+      const res = await call(a, 'POST', '/v1/auth/login', { body });
+      expectError(res, 401, 'INVALID_CREDENTIALS');
+      return performance.now() - started;
+    };
+    const wrong: number[] = [];
+    const unknown: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const username = newUsername('timing');
+      expect(
+        (await call(a, 'POST', '/v1/auth/register', { body: { username, password: 'the-right-one' } }))
+          .status,
+      ).toBe(201);
+      // Interleaved, so load on the machine hits both series alike.
+      wrong.push(await timed({ username, password: 'a-wrong-one' }));
+      unknown.push(await timed({ username: newUsername('nobody'), password: 'a-wrong-one' }));
+    }
+    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+    // Without the dummy hash an unknown name answers in a few ms and a wrong password
+    // pays a full argon2id verification (tens of ms): a ratio near 0.
+    expect(median(wrong)).toBeGreaterThan(10);
+    const ratio = median(unknown) / median(wrong);
+    expect(ratio).toBeGreaterThan(0.5);
+    expect(ratio).toBeLessThan(2);
   });
 
   it('answers a wrong password and an unknown user with the same 401', async () => {
@@ -609,6 +638,23 @@ describe('auth app (built, two instances, real Redis and Kafka)', () => {
     expect(limited.body.error.retryAfterMs).toBeGreaterThan(0);
   });
 
+  it('limits guest tokens per client address with 429, Retry-After and retryAfterMs', async () => {
+    const ip = newIp();
+    for (let i = 0; i < LIMITS.guestPerIp; i++) {
+      expect((await call(a, 'POST', '/v1/auth/guest', { ip })).status).toBe(200);
+    }
+    const limited = await call(a, 'POST', '/v1/auth/guest', { ip, body: { nickname: 'again' } });
+    expectError(limited, 429, 'RATE_LIMITED');
+    const retryAfter = Number(limited.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(Math.ceil(limited.body.error.retryAfterMs / 1000)).toBe(retryAfter);
+    // Another address is unaffected.
+    expect((await call(a, 'POST', '/v1/auth/guest')).status).toBe(200);
+    const metrics = await fetch(`${a.url}/metrics`).then((r) => r.text());
+    expect(metrics).toMatch(/^auth_guest_tokens_total\{result="limited",app="auth"[^}]*\} [1-9]/m);
+  });
+
   it('refuses forged, expired and tampered tokens on /me', async () => {
     const user = await registerAndLogin('forge');
     const now = Math.floor(Date.now() / 1000);
@@ -700,9 +746,42 @@ describe('auth app (built, two instances, real Redis and Kafka)', () => {
         [...c.fields].sort(),
       );
     }
-    for (const path of ['/v1/auth/register', '/v1/auth/login', '/v1/auth/refresh', '/v1/auth/guest']) {
-      expectError(await call(a, 'POST', path, { rawBody: '{"username": "abc",' }), 400, 'INVALID_PAYLOAD');
+    // Malformed JSON is a 400 on every route that takes a body, whatever it does with it, and
+    // with a valid admin token (so no guard answers first). (fetch cannot send GET bodies.)
+    const admin = await adminToken();
+    const routes: [string, string][] = [
+      ['POST', '/v1/auth/register'],
+      ['POST', '/v1/auth/login'],
+      ['POST', '/v1/auth/refresh'],
+      ['POST', '/v1/auth/guest'],
+      ['POST', '/v1/auth/logout'],
+      ['PUT', '/v1/users/some-user/role'],
+      ['POST', '/v1/auth/keys/rotate'],
+    ];
+    for (const [method, path] of routes) {
+      for (const rawBody of ['{"username": "abc",', '{"role": "admin"}}', 'nul', '\u0000']) {
+        const res = await call(a, method, path, { rawBody, token: admin });
+        expect({
+          route: `${method} ${path}`,
+          rawBody,
+          status: res.status,
+          code: res.body?.error?.code,
+        }).toEqual({
+          route: `${method} ${path}`,
+          rawBody,
+          status: 400,
+          code: 'INVALID_PAYLOAD',
+        });
+      }
     }
+    // The admin's session survived all that (logout with a malformed body did not run).
+    expect((await call(a, 'GET', '/v1/auth/me', { token: admin })).status).toBe(200);
+    // A bad route parameter is a 400 too.
+    const longId = await call(a, 'PUT', `/v1/users/${'x'.repeat(300)}/role`, {
+      token: admin,
+      body: { role: 'user' },
+    });
+    expectError(longId, 400, 'INVALID_PAYLOAD');
     expectError(
       await call(a, 'POST', '/v1/auth/login', {
         rawBody: 'username=a',

@@ -10,10 +10,9 @@ import {
   type RegisteredUser,
   type TokenPair,
 } from '@danmaku/contracts';
-import { CurrentPrincipal, ZodPipe } from '@danmaku/platform';
+import { BearerAuthGuard, CurrentPrincipal, ZodPipe } from '@danmaku/platform';
 import type { z } from 'zod';
 import { ClientIp } from '../common/client-ip';
-import { AccessTokenGuard } from '../tokens/access-token.guard';
 import { AuthService } from './auth.service';
 
 @Controller('v1/auth')
@@ -40,8 +39,11 @@ export class AuthController {
 
   @Post('guest')
   @HttpCode(200)
-  guest(@Body(new ZodPipe(guestBodySchema)) body: z.infer<typeof guestBodySchema>): Promise<GuestToken> {
-    return this.auth.guest(body.nickname);
+  guest(
+    @Body(new ZodPipe(guestBodySchema)) body: z.infer<typeof guestBodySchema>,
+    @ClientIp() clientIp: string,
+  ): Promise<GuestToken> {
+    return this.auth.guest(body.nickname, clientIp);
   }
 
   @Post('refresh')
@@ -52,13 +54,13 @@ export class AuthController {
 
   @Post('logout')
   @HttpCode(204)
-  @UseGuards(AccessTokenGuard)
+  @UseGuards(BearerAuthGuard)
   async logout(@CurrentPrincipal() principal: Principal): Promise<void> {
     await this.auth.logout(principal);
   }
 
   @Get('me')
-  @UseGuards(AccessTokenGuard)
+  @UseGuards(BearerAuthGuard)
   me(@CurrentPrincipal() principal: Principal): Promise<MeResponse> {
     return this.auth.me(principal);
   }

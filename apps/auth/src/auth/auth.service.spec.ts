@@ -11,6 +11,7 @@ const BUDGET: Record<LimitName, number> = {
   loginFailuresByUsername: 3,
   loginFailuresByIp: 5,
   registrationsByIp: 2,
+  guestTokensByIp: 3,
 };
 const WINDOW_MS = 60_000;
 
@@ -164,13 +165,27 @@ describe('AuthService', () => {
 
   it('issues guest tokens with a guest- id and a default nickname', async () => {
     const { service, issued } = setup();
-    await expect(service.guest(undefined)).resolves.toEqual({ accessToken: 'gt', expiresIn: 3600 });
-    await service.guest('Viewer');
+    await expect(service.guest(undefined, '10.0.5.1')).resolves.toEqual({
+      accessToken: 'gt',
+      expiresIn: 3600,
+    });
+    await service.guest('Viewer', '10.0.5.1');
     expect(issued[0]).toMatchObject({ kind: 'guest', subject: { role: 'guest' } });
     expect(issued[0].subject.userId).toMatch(/^guest-[0-9a-f-]{36}$/);
     expect(issued[0].subject.nickname).toMatch(/^guest-[0-9a-f]{4}$/);
     expect(issued[1].subject.nickname).toBe('Viewer');
     expect(issued[0].subject.sessionId).not.toBe(issued[1].subject.sessionId);
+  });
+
+  it('limits guest tokens per client address', async () => {
+    const { service, issued } = setup();
+    for (let i = 0; i < BUDGET.guestTokensByIp; i++) await service.guest(undefined, '10.0.6.1');
+    const limited = await failure(service.guest(undefined, '10.0.6.1'));
+    expect(limited.code).toBe('RATE_LIMITED');
+    expect(limited.retryAfterMs).toBe(WINDOW_MS);
+    expect(issued).toHaveLength(BUDGET.guestTokensByIp);
+    // Another address has its own budget.
+    await expect(service.guest(undefined, '10.0.6.2')).resolves.toMatchObject({ accessToken: 'gt' });
   });
 
   it('refreshes with the account as it is now', async () => {

@@ -82,14 +82,20 @@ export class AuthService {
     };
   }
 
-  async guest(nickname: string | undefined): Promise<GuestToken> {
+  /** Guest tokens cost no account, so they are limited per client address instead. */
+  async guest(nickname: string | undefined, clientIp: string): Promise<GuestToken> {
+    const blocked = await this.limits.consume('guestTokensByIp', clientIp);
+    if (blocked !== null) {
+      this.metrics.guestToken('limited');
+      throw rateLimited('Too many guest tokens from this address', blocked);
+    }
     const token = await this.tokens.issueForGuest({
       userId: `guest-${uuidv7()}`,
       nickname: nickname ?? `guest-${randomBytes(2).toString('hex')}`,
       role: 'guest',
       sessionId: this.sessions.guestSessionId(),
     });
-    this.metrics.guestToken();
+    this.metrics.guestToken('ok');
     return token;
   }
 

@@ -56,6 +56,23 @@ export const authEnvSchema = z
     /** Registrations (successful or not) from one client address within the window. */
     REGISTER_MAX_PER_IP: countVar(20),
     REGISTER_WINDOW_SEC: secondsVar(3600, 1, DAY_SEC),
+    /** Guest tokens issued to one client address within the window. */
+    GUEST_MAX_PER_IP: countVar(60),
+    GUEST_WINDOW_SEC: secondsVar(60, 1, DAY_SEC),
+    /**
+     * How long a key that stopped signing (rotation) still verifies and stays in the JWKS.
+     * Unset: the longest token lifetime plus the reload interval plus 60 s, so no token dies
+     * early. Shorter values are allowed (tests, emergencies) and warned about at start-up.
+     */
+    SIGNING_KEY_OVERLAP_SEC: optionalVar(
+      z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(400 * DAY_SEC),
+    ),
+    /** How often every instance re-reads the shared key set (adopts rotations, prunes old keys). */
+    SIGNING_KEYS_RELOAD_SEC: secondsVar(5, 1, 300),
     TRUST_PROXY: trustProxyVar,
   })
   .superRefine((env, ctx) => {
@@ -89,7 +106,27 @@ export function loadAuthConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig
 export function revocationTtlSec(
   config: Pick<AuthConfig, 'ACCESS_TOKEN_TTL_SEC' | 'GUEST_TOKEN_TTL_SEC'>,
 ): number {
-  return Math.max(config.ACCESS_TOKEN_TTL_SEC, config.GUEST_TOKEN_TTL_SEC) + 60;
+  return longestTokenTtlSec(config) + 60;
+}
+
+/** The longest lifetime of any access token auth signs. */
+export function longestTokenTtlSec(
+  config: Pick<AuthConfig, 'ACCESS_TOKEN_TTL_SEC' | 'GUEST_TOKEN_TTL_SEC'>,
+): number {
+  return Math.max(config.ACCESS_TOKEN_TTL_SEC, config.GUEST_TOKEN_TTL_SEC);
+}
+
+/**
+ * How long a rotated-out key keeps verifying. By default long enough for every token it
+ * signed, including tokens another instance signed with it before it re-read the key set.
+ */
+export function signingKeyOverlapSec(
+  config: Pick<
+    AuthConfig,
+    'ACCESS_TOKEN_TTL_SEC' | 'GUEST_TOKEN_TTL_SEC' | 'SIGNING_KEY_OVERLAP_SEC' | 'SIGNING_KEYS_RELOAD_SEC'
+  >,
+): number {
+  return config.SIGNING_KEY_OVERLAP_SEC ?? longestTokenTtlSec(config) + config.SIGNING_KEYS_RELOAD_SEC + 60;
 }
 
 export const AUTH_CONFIG = Symbol('AUTH_CONFIG');

@@ -10,7 +10,7 @@ export class JwksController {
   @Get('jwks.json')
   // Verifiers refetch on an unknown kid anyway, so a short shared cache is safe.
   @Header('Cache-Control', 'public, max-age=300')
-  jwks(): { keys: PublishedJwk[] } {
-    return { keys: this.keys.jwks() };
+  async jwks(): Promise<{ keys: PublishedJwk[] }> {
+    return { keys: await this.keys.jwks() };
   }
 }

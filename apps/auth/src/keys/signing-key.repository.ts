@@ -8,27 +8,63 @@ import { signingKeySetSchema, type SigningKeySet } from './signing-key.schema';
 /** Private to auth: the shared signing key set as one JSON document, so a rotation is one atomic write. */
 export const SIGNING_KEYS_KEY = 'auth:signing-keys';
 
+/** The key set as stored: `raw` is the exact document, the token for a compare-and-set. */
+export interface StoredKeySet {
+  raw: string;
+  set: SigningKeySet;
+}
+
+/** What rotation and pruning need from the store (the CLI uses the same repository). */
+export type KeySetStore = Pick<SigningKeyRepository, 'load' | 'createIfAbsent' | 'replace'>;
+
+// Compare-and-set on the whole document: a rotation or a prune based on a stale read loses
+// and retries, so two instances never overwrite each other's key.
+const REPLACE_LUA = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1
+`;
+
+type ReplaceCommand = (key: string, expected: string, next: string) => Promise<number>;
+
 @Injectable()
 export class SigningKeyRepository {
+  private readonly replaceCommand: ReplaceCommand;
+
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(APP_LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    // defineCommand: EVALSHA with the client's key prefix applied to KEYS.
+    this.redis.defineCommand('authReplaceKeySet', { numberOfKeys: 1, lua: REPLACE_LUA });
+    const client = this.redis as unknown as { authReplaceKeySet: ReplaceCommand };
+    this.replaceCommand = client.authReplaceKeySet.bind(this.redis);
+  }
 
   /** The stored key set, or null before the first instance created one. */
-  async load(): Promise<SigningKeySet | null> {
+  async load(): Promise<StoredKeySet | null> {
     const raw = await orUnavailable(this.logger, 'signing-keys.load', () => this.redis.get(SIGNING_KEYS_KEY));
     if (raw === null) return null;
     // A corrupt key set must stop signing rather than be silently replaced: that would
     // invalidate every token in flight and hide whatever wrote it.
-    return signingKeySetSchema.parse(JSON.parse(raw));
+    return { raw, set: signingKeySetSchema.parse(JSON.parse(raw)) };
   }
 
   /** Stores the set unless one exists (SET NX), so concurrent first starts agree on one key. */
-  async createIfAbsent(set: SigningKeySet): Promise<boolean> {
+  async createIfAbsent(set: SigningKeySet): Promise<StoredKeySet | null> {
+    const raw = JSON.stringify(set);
     const res = await orUnavailable(this.logger, 'signing-keys.create', () =>
-      this.redis.set(SIGNING_KEYS_KEY, JSON.stringify(set), 'NX'),
+      this.redis.set(SIGNING_KEYS_KEY, raw, 'NX'),
     );
-    return res === 'OK';
+    return res === 'OK' ? { raw, set } : null;
+  }
+
+  /** Writes `next` only if the document is still `expected.raw`; null when it changed meanwhile. */
+  async replace(expected: StoredKeySet, next: SigningKeySet): Promise<StoredKeySet | null> {
+    const raw = JSON.stringify(next);
+    const res = await orUnavailable(this.logger, 'signing-keys.replace', () =>
+      this.replaceCommand(SIGNING_KEYS_KEY, expected.raw, raw),
+    );
+    return res === 1 ? { raw, set: next } : null;
   }
 }

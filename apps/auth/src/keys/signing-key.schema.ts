@@ -17,14 +17,18 @@ export const storedSigningKeySchema = z.object({
   createdAt: z.number().int().nonnegative(),
   publicJwk: ed25519PublicJwkSchema,
   privateJwk: ed25519PrivateJwkSchema,
+  /** Set by a rotation: when this key stopped signing (ms). */
+  retiredAt: z.number().int().nonnegative().optional(),
+  /** Set by a rotation: after this (ms) the key neither verifies nor is published, and is pruned. */
+  verifyUntil: z.number().int().nonnegative().optional(),
 });
 export type StoredSigningKey = z.infer<typeof storedSigningKeySchema>;
 
 /**
  * The key set every auth instance shares (Redis `auth:signing-keys`, private to auth).
- * `currentKid` signs; every key in `keys` is published in the JWKS and still verifies,
- * so a rotation adds a key, switches `currentKid`, and drops the old key only after the
- * longest-lived token it signed has expired.
+ * `currentKid` signs; every key in `keys` whose `verifyUntil` has not passed is published
+ * in the JWKS and still verifies. A rotation adds a key, switches `currentKid` and gives
+ * the old key a `verifyUntil` (the overlap); instances prune keys past it.
  */
 export const signingKeySetSchema = z
   .object({
@@ -32,7 +36,11 @@ export const signingKeySetSchema = z
     currentKid: z.string().min(1),
     keys: z.array(storedSigningKeySchema).min(1),
   })
-  .refine((s) => s.keys.some((k) => k.kid === s.currentKid), 'currentKid must name one of keys');
+  .refine((s) => s.keys.some((k) => k.kid === s.currentKid), 'currentKid must name one of keys')
+  .refine(
+    (s) => s.keys.every((k) => k.kid !== s.currentKid || k.verifyUntil === undefined),
+    'the current key cannot be retired',
+  );
 export type SigningKeySet = z.infer<typeof signingKeySetSchema>;
 
 /** A public key as `/.well-known/jwks.json` publishes it. */
@@ -44,3 +52,14 @@ export interface PublishedJwk {
   alg: typeof ACCESS_TOKEN_ALG;
   use: 'sig';
 }
+
+/** `POST /v1/auth/keys/rotate` → 201, and what `rotate-keys.main.ts` prints. */
+export const keyRotationSchema = z.object({
+  /** The key that signs from now on. */
+  kid: z.string(),
+  /** The key it replaced (null when there was no key set yet). */
+  previousKid: z.string().nullable(),
+  /** Until when (ms) the previous key still verifies and stays in the JWKS. */
+  previousKeyVerifiesUntil: z.number().int().nullable(),
+});
+export type KeyRotation = z.infer<typeof keyRotationSchema>;

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import type { Counter, Histogram } from 'prom-client';
+import type { Counter, Gauge, Histogram } from 'prom-client';
 import { MetricsService } from '@danmaku/platform';
 
 export type LoginResult = 'ok' | 'failed' | 'limited';
 export type RegistrationResult = 'ok' | 'taken' | 'limited';
 export type RefreshResult = 'ok' | 'invalid' | 'reused';
+export type GuestTokenResult = 'ok' | 'limited';
 export type RevocationReason = 'logout' | 'refresh_reuse' | 'role_change' | 'account_missing';
 
 /** The auth app's own Prometheus series (the platform adds process metrics and `app`/`instance`). */
@@ -14,8 +15,10 @@ export class AuthMetrics {
   private readonly registrations: Counter<'result'>;
   private readonly refreshes: Counter<'result'>;
   private readonly revocations: Counter<'reason'>;
-  private readonly guestTokens: Counter;
+  private readonly guestTokens: Counter<'result'>;
   private readonly deferredEvents: Counter;
+  private readonly keyRotations: Counter;
+  private readonly keysHeld: Gauge;
   private readonly passwordHashing: Histogram<'op'>;
 
   constructor(metrics: MetricsService) {
@@ -27,7 +30,17 @@ export class AuthMetrics {
     this.revocations = metrics.counter('auth_session_revocations_total', 'Auth sessions revoked, by reason', [
       'reason',
     ]);
-    this.guestTokens = metrics.counter('auth_guest_tokens_total', 'Guest access tokens issued');
+    this.guestTokens = metrics.counter('auth_guest_tokens_total', 'Guest token requests by result', [
+      'result',
+    ]);
+    this.keyRotations = metrics.counter(
+      'auth_signing_key_rotations_total',
+      'Signing key rotations done through this instance',
+    );
+    this.keysHeld = metrics.gauge(
+      'auth_signing_keys',
+      'Keys in the shared signing key set as this instance last read it (the current one plus those in their overlap)',
+    );
     this.deferredEvents = metrics.counter(
       'auth_session_events_deferred_total',
       'session.revoked events parked in the Redis outbox because Kafka did not take them at once',
@@ -56,8 +69,16 @@ export class AuthMetrics {
     this.revocations.inc({ reason });
   }
 
-  guestToken(): void {
-    this.guestTokens.inc();
+  guestToken(result: GuestTokenResult): void {
+    this.guestTokens.inc({ result });
+  }
+
+  signingKeyRotated(): void {
+    this.keyRotations.inc();
+  }
+
+  signingKeysHeld(count: number): void {
+    this.keysHeld.set(count);
   }
 
   eventsDeferred(count: number): void {

@@ -6,7 +6,8 @@ import { APP_LOGGER, REDIS } from '@danmaku/platform';
 import { AUTH_CONFIG, type AuthConfig } from '../config/auth.config';
 import { orUnavailable } from '../common/unavailable';
 
-export type LimitName = 'loginFailuresByUsername' | 'loginFailuresByIp' | 'registrationsByIp';
+export type LimitName =
+  'loginFailuresByUsername' | 'loginFailuresByIp' | 'registrationsByIp' | 'guestTokensByIp';
 
 /** `null`: allowed. A number: blocked for that many more ms. */
 export type LimitVerdict = number | null;
@@ -38,6 +39,7 @@ export class RateLimitRepository {
         config.LOGIN_FAILURE_WINDOW_SEC,
       ),
       registrationsByIp: make('auth:rl:register-ip', config.REGISTER_MAX_PER_IP, config.REGISTER_WINDOW_SEC),
+      guestTokensByIp: make('auth:rl:guest-ip', config.GUEST_MAX_PER_IP, config.GUEST_WINDOW_SEC),
     };
   }
 

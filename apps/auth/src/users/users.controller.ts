@@ -1,13 +1,13 @@
 import { Body, Controller, Param, Put, UseGuards } from '@nestjs/common';
 import { setRoleBodySchema, userIdSchema } from '@danmaku/contracts';
-import { ZodPipe } from '@danmaku/platform';
+import { BearerAuthGuard, ZodPipe } from '@danmaku/platform';
 import type { z } from 'zod';
-import { AccessTokenGuard, AdminGuard } from '../tokens/access-token.guard';
+import { AdminGuard } from '../tokens/admin.guard';
 import type { UserAccount } from '@danmaku/contracts';
 import { UsersService } from './users.service';
 
 @Controller('v1/users')
-@UseGuards(AccessTokenGuard, AdminGuard)
+@UseGuards(BearerAuthGuard, AdminGuard)
 export class UsersController {
   constructor(private readonly users: UsersService) {}
 

@@ -1,0 +1,26 @@
+import { Controller, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
+import type { Logger } from 'pino';
+import type { Principal } from '@danmaku/contracts';
+import { APP_LOGGER, BearerAuthGuard, CurrentPrincipal } from '@danmaku/platform';
+import { AdminGuard } from '../tokens/admin.guard';
+import type { KeyRotation } from './signing-key.schema';
+import { SigningKeyService } from './signing-key.service';
+
+/** Operator actions on the signing keys (admins only). */
+@Controller('v1/auth/keys')
+@UseGuards(BearerAuthGuard, AdminGuard)
+export class SigningKeysController {
+  constructor(
+    private readonly keys: SigningKeyService,
+    @Inject(APP_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  @Post('rotate')
+  @HttpCode(201)
+  async rotate(@CurrentPrincipal() admin: Principal): Promise<KeyRotation> {
+    const rotation = await this.keys.rotate();
+    // Who rotated is worth keeping: a rotation nobody planned is a security event.
+    this.logger.warn({ by: admin.userId, ...rotation }, 'signing key rotated');
+    return rotation;
+  }
+}

@@ -8,6 +8,7 @@ import { SubmissionPublisher } from './danmaku/submission.publisher';
 import { AcceptedConsumer } from './fanout/accepted.consumer';
 import { RecentBufferRepository } from './fanout/recent-buffer.repository';
 import { RejectedConsumer } from './fanout/rejected.consumer';
+import { RoomFanoutService } from './fanout/room-fanout.service';
 import { RoomEventsConsumer } from './fanout/room-events.consumer';
 import { PresenceRepository } from './presence/presence.repository';
 import { PresenceService } from './presence/presence.service';
@@ -41,6 +42,7 @@ export class AppModule {
         SendRateLimiter,
         SubmissionPublisher,
         RecentBufferRepository,
+        RoomFanoutService,
         AcceptedConsumer,
         RejectedConsumer,
         RoomEventsConsumer,

@@ -7,6 +7,8 @@ export interface Stack {
   replay: RunningApp;
   gateways: RunningApp[];
   admin: { username: string; password: string };
+  /** Stops gateway `index` and starts it again on the same port with the same env. */
+  restartGateway(index: number): Promise<RunningApp>;
   stop(): Promise<void>;
 }
 
@@ -42,15 +44,24 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       env: { ...common, ADMIN_USERNAME: admin.username, ADMIN_PASSWORD: admin.password, ...opts.env?.auth },
     });
     started.push(auth);
+    const gatewayEnv = (i: number) => ({ ...common, INSTANCE_ID: `gw${i + 1}-${namespace}`, ...opts.env?.gateway });
     const [moderation, replay, ...gateways] = await Promise.all([
       spawnApp('moderation', { port: await freePort(), env: { ...common, ...opts.env?.moderation } }),
       spawnApp('replay', { port: await freePort(), env: { ...common, ...opts.env?.replay } }),
       ...Array.from({ length: opts.gateways ?? 2 }, async (_, i) =>
-        spawnApp('gateway', { port: await freePort(), env: { ...common, INSTANCE_ID: `gw${i + 1}-${namespace}`, ...opts.env?.gateway }, name: `gateway-${i + 1}` }),
+        spawnApp('gateway', { port: await freePort(), env: gatewayEnv(i), name: `gateway-${i + 1}` }),
       ),
     ]);
     started.push(moderation, replay, ...gateways);
-    return { namespace, auth, moderation, replay, gateways, admin, stop };
+    const restartGateway = async (i: number) => {
+      const old = gateways[i];
+      await old.stop();
+      started.splice(started.indexOf(old), 1);
+      gateways[i] = await spawnApp('gateway', { port: old.port, env: gatewayEnv(i), name: old.name });
+      started.push(gateways[i]);
+      return gateways[i];
+    };
+    return { namespace, auth, moderation, replay, gateways, admin, restartGateway, stop };
   } catch (e) {
     await stop();
     throw e;

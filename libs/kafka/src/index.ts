@@ -3,3 +3,4 @@ export * from './lib/errors';
 export * from './lib/kafka-client';
 export * from './lib/typed-producer';
 export * from './lib/typed-consumer';
+export * from './lib/batching-publisher';

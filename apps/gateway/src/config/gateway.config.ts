@@ -32,6 +32,15 @@ export const gatewayEnvSchema = z.object({
   GATEWAY_ONLINE_INTERVAL_MS: msVar(5_000),
   /** After `notice TOKEN_EXPIRED`, how long a socket may take to send `auth:refresh` before it is dropped. */
   GATEWAY_TOKEN_GRACE_MS: msVar(60_000),
+  /**
+   * Merge window: a room's accepted danmaku go out at most once per window as one
+   * `danmaku:batch`. The first after a quiet spell goes at once; merging only kicks in under load.
+   */
+  GATEWAY_MERGE_WINDOW_MS: msVar(40),
+  /** A socket with more than this many bytes waiting to be written gets batches dropped. */
+  GATEWAY_SOCKET_BUFFER_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  /** A socket still behind after this long is disconnected (it can rejoin with sinceSeq). */
+  GATEWAY_SLOW_CONSUMER_GRACE_MS: msVar(10_000),
   /** How long room settings are cached in the gateway for early checks. */
   GATEWAY_SETTINGS_CACHE_MS: msVar(1_000),
 });

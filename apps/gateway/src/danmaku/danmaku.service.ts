@@ -18,6 +18,12 @@ export interface Sender {
   socketId: string;
   /** Whether the socket is in the room (sockets must join before they send). */
   joined: boolean;
+  /**
+   * Keeps one sender's messages in the order sent without waiting for each other's Kafka
+   * acks: `previous` settles once the sender's previous message was handed to the
+   * publisher, and `handedOver()` says this one has been.
+   */
+  turn?: { previous: Promise<void>; handedOver(): void };
 }
 
 /**
@@ -47,6 +53,8 @@ export class DanmakuService {
     } catch (e) {
       if (e instanceof DomainException) this.refused.inc({ code: e.code });
       throw e;
+    } finally {
+      sender.turn?.handedOver();
     }
   }
 
@@ -66,6 +74,7 @@ export class DanmakuService {
     }
     if (!this.publisher.available) throw new DomainException('UNAVAILABLE', 'Cannot queue messages right now');
 
+    await sender.turn?.previous;
     const id = uuidv7();
     if (payload.nonce) {
       const claim = await this.nonces.claim(principal.userId, payload.nonce, id);
@@ -76,8 +85,9 @@ export class DanmakuService {
       if (payload.nonce) await this.nonces.release(principal.userId, payload.nonce, id);
       throw e;
     });
+    let queued: Promise<void>;
     try {
-      await this.publisher.publish({
+      queued = this.publisher.publish({
         id,
         roomId: payload.roomId,
         userId: principal.userId,
@@ -91,6 +101,8 @@ export class DanmakuService {
         sentAt: Date.now(),
         origin: { instanceId: this.identity.instanceId, socketId: sender.socketId },
       });
+      sender.turn?.handedOver();
+      await queued;
     } catch {
       if (payload.nonce) await this.nonces.release(principal.userId, payload.nonce, id).catch(() => undefined);
       throw new DomainException('UNAVAILABLE', 'Cannot queue messages right now; nothing was queued');

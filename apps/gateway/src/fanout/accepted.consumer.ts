@@ -1,41 +1,33 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { KAFKA_TOPICS, liveRoom, type Danmaku, type DanmakuAccepted } from '@danmaku/contracts';
+import { KAFKA_TOPICS, type Danmaku, type DanmakuAccepted } from '@danmaku/contracts';
 import { KafkaClient, TypedConsumer, type ConsumedMessage } from '@danmaku/kafka';
 import { APP_LOGGER, MetricsService, ReadinessService } from '@danmaku/platform';
 import type { Logger } from 'pino';
-import { SocketServerRef } from '../socket/socket-server.ref';
 import { RecentBufferRepository } from './recent-buffer.repository';
+import { RoomFanoutService } from './room-fanout.service';
 
 /**
  * Broadcasts accepted danmaku. Gateways share one consumer group, so each partition (a
  * set of rooms) is broadcast by one instance; the Redis adapter carries the batch to the
- * room's viewers on every instance. A Kafka batch becomes one `danmaku:batch` per room.
+ * room's viewers on every instance. The recent buffer drops redelivered copies; the room
+ * fan-out merges what is left and resolves once it went out, and only then is the Kafka
+ * offset committed.
  */
 @Injectable()
 export class AcceptedConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly consumer: TypedConsumer<typeof KAFKA_TOPICS.danmakuAccepted.schema>;
-  private readonly batches;
-  private readonly items;
   private readonly duplicates;
-  private readonly latency;
   private readonly lag;
 
   constructor(
     kafka: KafkaClient,
     private readonly recent: RecentBufferRepository,
-    private readonly server: SocketServerRef,
+    private readonly fanout: RoomFanoutService,
     readiness: ReadinessService,
     metrics: MetricsService,
     @Inject(APP_LOGGER) private readonly logger: Logger,
   ) {
-    this.batches = metrics.histogram('gateway_batch_items', 'Danmaku per emitted danmaku:batch', [1, 2, 5, 10, 20, 50, 100, 200, 500]);
-    this.items = metrics.counter('gateway_broadcast_danmaku_total', 'Danmaku broadcast to rooms');
     this.duplicates = metrics.counter('gateway_broadcast_duplicates_total', 'Accepted events dropped as already broadcast');
-    this.latency = metrics.histogram(
-      'gateway_broadcast_latency_seconds',
-      'sentAt to broadcast, on the broadcasting instance',
-      [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    );
     this.lag = metrics.gauge('gateway_kafka_lag', 'Accepted-topic consumer lag', ['partition']);
     this.consumer = new TypedConsumer(kafka, {
       topic: KAFKA_TOPICS.danmakuAccepted,
@@ -43,6 +35,9 @@ export class AcceptedConsumer implements OnApplicationBootstrap, OnApplicationSh
       purpose: 'fanout',
       // A new group starts at the live edge: old danmaku are for replay, not live viewers.
       fromBeginning: false,
+      // Each partition (a set of rooms) in order, partitions side by side, so one room's
+      // merge window never holds up another's.
+      partitionsConsumedConcurrently: KAFKA_TOPICS.danmakuAccepted.partitions,
       handleBatch: (messages) => this.broadcast(messages),
       onLag: (partition, lag) => this.lag.set({ partition: String(partition) }, lag),
       onSkip: (info) => this.logger.warn(info, 'accepted event skipped'),
@@ -69,12 +64,7 @@ export class AcceptedConsumer implements OnApplicationBootstrap, OnApplicationSh
       [...byRoom].map(async ([roomId, items]) => {
         const fresh = await this.recent.appendFresh(roomId, items);
         this.duplicates.inc(items.length - fresh.length);
-        if (fresh.length === 0) return;
-        this.server.io.to(liveRoom(roomId)).emit('danmaku:batch', { roomId, items: fresh });
-        const now = Date.now();
-        this.batches.observe(fresh.length);
-        this.items.inc(fresh.length);
-        for (const d of fresh) this.latency.observe((now - d.sentAt) / 1000);
+        await this.fanout.enqueue(roomId, fresh);
       }),
     );
   }

@@ -38,8 +38,8 @@ import { RoomService } from './room.service';
 @UseInterceptors(WsAckInterceptor)
 export class RoomGateway implements OnGatewayInit, OnGatewayDisconnect {
   private readonly connections;
-  /** One send at a time per socket, so a sender's messages stay in the order sent. */
-  private readonly sendQueues = new WeakMap<ViewerSocket, Promise<unknown>>();
+  /** Per socket: settles when its latest message was handed to the publisher (keeps send order). */
+  private readonly sendTurns = new WeakMap<ViewerSocket, Promise<void>>();
 
   constructor(
     private readonly auth: ConnectionAuth,
@@ -99,15 +99,18 @@ export class RoomGateway implements OnGatewayInit, OnGatewayDisconnect {
   @SubscribeMessage('danmaku:send')
   async send(@ConnectedSocket() socket: ViewerSocket, @MessageBody() body: unknown): Promise<DanmakuSendAck> {
     const payload = parseInput(danmakuSendPayloadSchema, body);
-    const previous = this.sendQueues.get(socket) ?? Promise.resolve();
-    const result = previous.catch(() => undefined).then(() =>
-      this.danmaku.send(
-        { principal: socket.data.principal, socketId: socket.id, joined: socket.rooms.has(liveRoom(payload.roomId)) },
-        payload,
-      ),
+    const previous = this.sendTurns.get(socket) ?? Promise.resolve();
+    let handedOver!: () => void;
+    this.sendTurns.set(socket, new Promise<void>((r) => (handedOver = r)));
+    return this.danmaku.send(
+      {
+        principal: socket.data.principal,
+        socketId: socket.id,
+        joined: socket.rooms.has(liveRoom(payload.roomId)),
+        turn: { previous, handedOver },
+      },
+      payload,
     );
-    this.sendQueues.set(socket, result);
-    return result;
   }
 
   @SubscribeMessage('auth:refresh')

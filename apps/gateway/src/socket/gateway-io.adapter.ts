@@ -1,10 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
-import { createAdapter } from '@socket.io/redis-adapter';
 import type { ServerOptions } from 'socket.io';
 import type Redis from 'ioredis';
-import { ReadinessService } from '@danmaku/platform';
+import { MetricsService, ReadinessService } from '@danmaku/platform';
+import { backpressureAdapter } from './backpressure.adapter';
 import type { GatewayConfig } from '../config/gateway.config';
 
 /**
@@ -16,7 +16,7 @@ export class GatewayIoAdapter extends IoAdapter {
   private sub?: Redis;
 
   constructor(
-    app: INestApplicationContext,
+    private readonly app: INestApplicationContext,
     private readonly config: GatewayConfig,
     private readonly redis: Redis,
   ) {
@@ -45,9 +45,21 @@ export class GatewayIoAdapter extends IoAdapter {
     const key = this.config.DANMAKU_NAMESPACE ? `${this.config.DANMAKU_NAMESPACE}:socket.io` : 'socket.io';
     this.pub = this.redis.duplicate({ keyPrefix: '', connectionName: 'gateway:adapter-pub' });
     this.sub = this.redis.duplicate({ keyPrefix: '', connectionName: 'gateway:adapter-sub' });
-    server.adapter(createAdapter(this.pub, this.sub, { key, requestsTimeout: 3000 }));
     const pub = this.pub;
     const sub = this.sub;
+    const metrics = this.app.get(MetricsService);
+    const Adapter = backpressureAdapter({
+      maxBufferedBytes: this.config.GATEWAY_SOCKET_BUFFER_BYTES,
+      graceMs: this.config.GATEWAY_SLOW_CONSUMER_GRACE_MS,
+      drops: metrics.counter('gateway_slow_consumer_drops_total', 'danmaku:batch frames dropped for sockets that could not keep up'),
+      disconnects: metrics.counter('gateway_slow_consumer_disconnects_total', 'Sockets disconnected for staying behind'),
+      deliveries: metrics.counter('gateway_batch_deliveries_total', 'danmaku:batch frames written to local sockets'),
+      lagging: metrics.gauge('gateway_lagging_sockets', 'Local sockets currently behind'),
+    });
+    // Socket.IO calls `new` on the factory: it must be a plain function, not an arrow.
+    server.adapter(function (nsp: unknown) {
+      return new Adapter(nsp, pub, sub, { key, requestsTimeout: 3000 });
+    } as never);
     this.readiness.register('redis-adapter', () => pub.status === 'ready' && sub.status === 'ready');
     return server;
   }

@@ -33,6 +33,8 @@ export interface TypedConsumerOptions<S extends z.ZodType> {
   /** Lag per partition after each batch (high watermark - 1 - last offset). */
   onLag?(partition: number, lag: number): void;
   maxRetryDelayMs?: number;
+  /** Partitions handled at once (each still in order); 1 by default. */
+  partitionsConsumedConcurrently?: number;
 }
 
 /**
@@ -78,12 +80,13 @@ export class TypedConsumer<S extends z.ZodType> {
 
   async start(): Promise<void> {
     const topic = this.client.topic(this.options.topic);
+    if (!this.options.fromBeginning) await this.pinLiveEdgeForNewGroup(topic);
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [topic], fromBeginning: this.options.fromBeginning });
     await this.consumer.run({
       autoCommit: true,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
       eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
         const decoded: ConsumedMessage<z.infer<S>>[] = [];
         for (const m of batch.messages) {
@@ -135,6 +138,33 @@ export class TypedConsumer<S extends z.ZodType> {
         await heartbeat();
       },
     });
+  }
+
+  /**
+   * A group without commits starts each partition at "latest" whenever it is assigned, so
+   * messages produced while a brand-new group is still rebalancing (a second instance
+   * joining) would be skipped. Committing the live edge once, before anyone consumes,
+   * makes every later assignment resume from a commit instead.
+   */
+  private async pinLiveEdgeForNewGroup(topic: string): Promise<void> {
+    const admin = this.client.kafka.admin();
+    await admin.connect();
+    try {
+      const [committed] = await admin.fetchOffsets({ groupId: this.groupId, topics: [topic] });
+      const missing = new Set(committed.partitions.filter((p) => p.offset === '-1').map((p) => p.partition));
+      if (missing.size === 0) return;
+      const edges = await admin.fetchTopicOffsets(topic);
+      await admin.setOffsets({
+        groupId: this.groupId,
+        topic,
+        partitions: edges.filter((e) => missing.has(e.partition)).map((e) => ({ partition: e.partition, offset: e.high })),
+      });
+    } catch (error) {
+      // The group already has live members (another instance got here first): it owns the offsets.
+      this.client.logger.debug({ group: this.groupId, error: String(error) }, 'live edge not pinned');
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   async stop(): Promise<void> {

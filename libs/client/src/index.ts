@@ -1,0 +1,2 @@
+export * from './lib/seq-tracker';
+export * from './lib/danmaku-client';

@@ -15,6 +15,7 @@ import { PresenceService } from './presence/presence.service';
 import { RoomStateRepository } from './room/room-state.repository';
 import { RoomGateway } from './room/room.gateway';
 import { RoomService } from './room/room.service';
+import { SanctionsRepository } from './room/sanctions.repository';
 import { SessionRevocationConsumer } from './session/session-revocation.consumer';
 import { TokenExpiryService } from './session/token-expiry.service';
 import { ConnectionAuth } from './socket/connection-auth';
@@ -35,6 +36,7 @@ export class AppModule {
         RoomGateway,
         RoomService,
         RoomStateRepository,
+        SanctionsRepository,
         PresenceRepository,
         PresenceService,
         DanmakuService,

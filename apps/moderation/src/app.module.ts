@@ -10,7 +10,7 @@ import { AuditService } from './audit/audit.service';
 import { RoomBlockedTermsController, SiteBlockedTermsController } from './blocked-terms/blocked-terms.controller';
 import { BlockedTermsRepository } from './blocked-terms/blocked-terms.repository';
 import { BlockedTermsService } from './blocked-terms/blocked-terms.service';
-import { SubstringTermMatcher } from './blocked-terms/substring-term.matcher';
+import { FilterTermMatcher } from './blocked-terms/filter-term.matcher';
 import { TERM_MATCHER } from './blocked-terms/term-matcher';
 import { TermSetCache } from './blocked-terms/term-set.cache';
 import { Clock } from './common/clock';
@@ -69,7 +69,7 @@ export class AppModule {
         RoomStateRepository,
         RoomsService,
         SessionsService,
-        { provide: TERM_MATCHER, useClass: SubstringTermMatcher },
+        { provide: TERM_MATCHER, useClass: FilterTermMatcher },
         BlockedTermsRepository,
         BlockedTermsService,
         TermSetCache,

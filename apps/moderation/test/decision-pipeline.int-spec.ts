@@ -114,6 +114,28 @@ describe('decision pipeline (real Kafka, Redis, auth and moderation processes)',
     expect((await stack.decided([blocked]))[0].rejected[0]?.code).toBe('BLOCKED_TERM');
   });
 
+  it('catches disguised terms and keeps innocent words innocent (the evasion-resistant filter)', async () => {
+    const r = room();
+    for (const term of ['spoiler', 'ass', '傻逼']) {
+      expect((await stack.api('POST', `/v1/rooms/${r}/blocked-terms`, { body: { term } })).status).toBe(201);
+    }
+    const texts: [string, string][] = [
+      ['ＳＰＯＩＬＥＲ alert', 'BLOCKED_TERM'],
+      ['s.p.o.i.l.e.r', 'BLOCKED_TERM'],
+      ['ѕрοіlеr', 'BLOCKED_TERM'], // Cyrillic and Greek look-alikes
+      ['spo\u200bil\u00ader', 'BLOCKED_TERM'], // zero-width space, soft hyphen
+      ['spoooooiler', 'BLOCKED_TERM'],
+      ['you a$$', 'BLOCKED_TERM'],
+      ['你是傻 逼', 'BLOCKED_TERM'],
+      ['a classic assassin in the class', 'accepted'],
+      ['Essex, Scunthorpe and a bass', 'accepted'],
+    ];
+    const subs = texts.map(([text]) => stack.submission(r, text));
+    await stack.submit(...subs);
+    const d = await stack.decided(subs);
+    expect(d.map((x, i) => [texts[i][0], x.rejected[0]?.code ?? 'accepted'])).toEqual(texts);
+  });
+
   it('rejects with ROOM_CLOSED while the room is closed', async () => {
     const r = room();
     expect((await stack.api('PATCH', `/v1/rooms/${r}/settings`, { body: { closed: true } })).status).toBe(200);

@@ -270,7 +270,7 @@ describe('blocked terms', () => {
 });
 
 describe('bans, mutes and retractions', () => {
-  it('bans and unbans in a room, with a user.banned event', async () => {
+  it('bans and unbans in a room, with user.banned / user.unbanned events and the shared key gateways read', async () => {
     const r = room();
     const timed = await stack.api('POST', `/v1/rooms/${r}/bans`, { body: { userId: 'troll', reason: 'spam', durationSec: 60 } });
     expect(timed.status).toBe(201);
@@ -294,12 +294,20 @@ describe('bans, mutes and retractions', () => {
         { type: 'user.banned', roomId: r, userId: 'troll2', until: null, reason: null, at: forever.body.createdAt },
       ]),
     );
+    expect(await stack.redis.hgetall(sharedRedisKeys.roomBans(r))).toEqual({
+      troll: JSON.stringify({ until: timed.body.until }),
+      troll2: JSON.stringify({ until: null }),
+    });
     expect((await stack.api('DELETE', `/v1/rooms/${r}/bans/troll`)).status).toBe(204);
     expect((await stack.api('DELETE', `/v1/rooms/${r}/bans/troll`)).status).toBe(404);
     expect((await stack.api('GET', `/v1/rooms/${r}/bans`)).body.items.map((b: { userId: string }) => b.userId)).toEqual(['troll2']);
+    expect(await stack.redis.hkeys(sharedRedisKeys.roomBans(r))).toEqual(['troll2']);
+    await expectEventually(() =>
+      expect(eventsOf(r).at(-1)).toEqual({ type: 'user.unbanned', roomId: r, userId: 'troll', at: expect.any(Number) }),
+    );
   });
 
-  it('mutes and unmutes in a room, with a user.muted event', async () => {
+  it('mutes and unmutes in a room, with user.muted / user.unmuted events and the shared key', async () => {
     const r = room();
     const mute = await stack.api('POST', `/v1/rooms/${r}/mutes`, { body: { userId: 'loud', durationSec: 300 } });
     expect(mute.status).toBe(201);
@@ -310,9 +318,14 @@ describe('bans, mutes and retractions', () => {
         { type: 'user.muted', roomId: r, userId: 'loud', until: mute.body.until, reason: null, at: mute.body.createdAt },
       ]),
     );
+    expect(await stack.redis.hget(sharedRedisKeys.roomMutes(r), 'loud')).toBe(JSON.stringify({ until: mute.body.until }));
     expect((await stack.api('DELETE', `/v1/rooms/${r}/mutes/loud`)).status).toBe(204);
     expect((await stack.api('GET', `/v1/rooms/${r}/mutes`)).body.items).toEqual([]);
     expect((await stack.api('DELETE', `/v1/rooms/${r}/mutes/loud`)).body.error.code).toBe('NOT_FOUND');
+    expect(await stack.redis.hget(sharedRedisKeys.roomMutes(r), 'loud')).toBeNull();
+    await expectEventually(() =>
+      expect(eventsOf(r).map((e) => e.type)).toEqual(['user.muted', 'user.unmuted']),
+    );
   });
 
   it('drops expired sanctions from the lists', async () => {
@@ -323,16 +336,26 @@ describe('bans, mutes and retractions', () => {
       timeoutMs: 5000,
       intervalMs: 250,
     });
+    // Dropped from the gateways' copy too.
+    expect(await stack.redis.hlen(sharedRedisKeys.roomMutes(r))).toBe(0);
   });
 
-  it('bans site-wide (admins only)', async () => {
+  it('bans site-wide (admins only), with user.site-banned / user.unbanned on the reserved room _site', async () => {
     const who = `site-troll-${randomBytes(3).toString('hex')}`;
-    const ban = await stack.api('POST', '/v1/bans', { body: { userId: who, reason: 'abuse' } });
+    const ban = await stack.api('POST', '/v1/bans', { body: { userId: who, reason: 'abuse', durationSec: 3600 } });
     expect(ban.status).toBe(201);
-    expect(ban.body).toMatchObject({ userId: who, roomId: null, until: null, reason: 'abuse' });
+    expect(ban.body).toMatchObject({ userId: who, roomId: null, until: ban.body.createdAt + 3_600_000, reason: 'abuse' });
     expect((await stack.api('GET', '/v1/bans')).body.items).toContainEqual(ban.body);
+    expect(await stack.redis.hget(sharedRedisKeys.siteBans(), who)).toBe(JSON.stringify({ until: ban.body.until }));
     expect((await stack.api('DELETE', `/v1/bans/${who}`)).status).toBe(204);
     expect((await stack.api('DELETE', `/v1/bans/${who}`)).status).toBe(404);
+    expect(await stack.redis.hget(sharedRedisKeys.siteBans(), who)).toBeNull();
+    await expectEventually(() =>
+      expect(stack.roomEvents.seen.filter((e) => 'userId' in e && e.userId === who)).toEqual([
+        { type: 'user.site-banned', roomId: '_site', userId: who, until: ban.body.until, reason: 'abuse', at: ban.body.createdAt },
+        { type: 'user.unbanned', roomId: '_site', userId: who, at: expect.any(Number) },
+      ]),
+    );
   });
 
   it('answers 400 for bad ban and mute bodies', async () => {
@@ -469,5 +492,78 @@ describe('operations', () => {
     const res = await stack.api('GET', '/v1/nope');
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe('NOT_FOUND');
+  });
+});
+
+describe('OpenAPI document', () => {
+  /** Every route of the contract (CONTRACT.md, moderation section), in OpenAPI's path syntax. */
+  const CONTRACT_ROUTES = [
+    'GET /v1/rooms/{roomId}',
+    'PATCH /v1/rooms/{roomId}/settings',
+    'POST /v1/rooms/{roomId}/sessions',
+    'POST /v1/rooms/{roomId}/sessions/current/end',
+    'PUT /v1/rooms/{roomId}/moderators/{userId}',
+    'DELETE /v1/rooms/{roomId}/moderators/{userId}',
+    'POST /v1/rooms/{roomId}/bans',
+    'GET /v1/rooms/{roomId}/bans',
+    'DELETE /v1/rooms/{roomId}/bans/{userId}',
+    'POST /v1/rooms/{roomId}/mutes',
+    'GET /v1/rooms/{roomId}/mutes',
+    'DELETE /v1/rooms/{roomId}/mutes/{userId}',
+    'POST /v1/bans',
+    'GET /v1/bans',
+    'DELETE /v1/bans/{userId}',
+    'POST /v1/rooms/{roomId}/blocked-terms',
+    'GET /v1/rooms/{roomId}/blocked-terms',
+    'DELETE /v1/rooms/{roomId}/blocked-terms/{termId}',
+    'POST /v1/blocked-terms',
+    'GET /v1/blocked-terms',
+    'DELETE /v1/blocked-terms/{termId}',
+    'DELETE /v1/rooms/{roomId}/danmaku/{id}',
+    'GET /v1/rooms/{roomId}/audit-log',
+  ];
+
+  it('serves a browsable UI at /docs', async () => {
+    const res = await fetch(`${stack.url}/docs`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('swagger-ui');
+  });
+
+  it('lists exactly the contract routes at /docs-json, each with Bearer auth and the contract error body', async () => {
+    const doc = await httpJson('GET', `${stack.url}/docs-json`);
+    expect(doc.status).toBe(200);
+    const paths = doc.body.paths as Record<string, Record<string, any>>;
+    const listed = Object.entries(paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    expect(listed.sort()).toEqual([...CONTRACT_ROUTES].sort());
+    expect(doc.body.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    const error = { $ref: '#/components/schemas/Error' };
+    for (const [path, ops] of Object.entries(paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const where = `${method} ${path}`;
+        expect({ where, security: op.security }).toEqual({ where, security: [{ bearer: [] }] });
+        for (const status of ['400', '401', '403']) {
+          expect({ where, status, schema: op.responses[status]?.content['application/json'].schema }).toEqual({ where, status, schema: error });
+        }
+        const params = (path.match(/\{(\w+)\}/g) ?? []).map((p) => p.slice(1, -1));
+        expect({ where, params: op.parameters.filter((p: any) => p.in === 'path').map((p: any) => p.name) }).toEqual({ where, params });
+      }
+    }
+    expect(doc.body.components.schemas.Error.properties.error.required).toEqual(['code', 'message']);
+  });
+
+  it('describes answers with the shapes the API really sends', async () => {
+    const doc = (await httpJson('GET', `${stack.url}/docs-json`)).body;
+    const schemaOf = (method: string, path: string, status: string) =>
+      doc.paths[path][method].responses[status].content?.['application/json'].schema.$ref.split('/').pop();
+    expect(schemaOf('post', '/v1/rooms/{roomId}/bans', '201')).toBe('Sanction');
+    expect(schemaOf('get', '/v1/rooms/{roomId}', '200')).toBe('RoomView');
+    expect(schemaOf('get', '/v1/rooms/{roomId}/audit-log', '200')).toBe('AuditPage');
+    // A real answer has exactly the documented fields.
+    const r = room();
+    const ban = await stack.api('POST', `/v1/rooms/${r}/bans`, { body: { userId: 'docs-user' } });
+    expect(Object.keys(ban.body).sort()).toEqual(Object.keys(doc.components.schemas.Sanction.properties).sort());
+    const view = await stack.api('GET', `/v1/rooms/${r}`);
+    expect(Object.keys(view.body).sort()).toEqual(Object.keys(doc.components.schemas.RoomView.properties).sort());
+    expect(doc.components.schemas.BanBody.required).toEqual(['userId']);
   });
 });

@@ -1,6 +1,7 @@
 import { DEFAULT_ROOM_SETTINGS, type DanmakuSubmitted, type Principal, type RoomSettings } from '@danmaku/contracts';
 import { DomainException, MetricsService } from '@danmaku/platform';
 import type { RoomStateRepository } from '../room/room-state.repository';
+import type { SanctionsRepository, UserSanctions } from '../room/sanctions.repository';
 import { DanmakuService, type Sender } from './danmaku.service';
 import type { NonceRepository } from './nonce.repository';
 import type { SendRateLimiter } from './send-rate.limiter';
@@ -8,7 +9,7 @@ import type { SubmissionPublisher } from './submission.publisher';
 
 const user: Principal = { userId: 'u1', nickname: 'Ann', role: 'user', sessionId: 's1', expiresAt: Date.now() + 60_000 };
 
-function setup(opts: { settings?: Partial<RoomSettings>; available?: boolean; publishFails?: boolean } = {}) {
+function setup(opts: { settings?: Partial<RoomSettings>; available?: boolean; publishFails?: boolean; sanctions?: UserSanctions } = {}) {
   const published: DanmakuSubmitted[] = [];
   const nonces = new Map<string, string>();
   const released: string[] = [];
@@ -33,7 +34,8 @@ function setup(opts: { settings?: Partial<RoomSettings>; available?: boolean; pu
       published.push(s);
     },
   } as unknown as SubmissionPublisher;
-  const svc = new DanmakuService(rooms, nonceRepo, rate, publisher, { app: 'gateway', instanceId: 'gw-test' }, new MetricsService());
+  const sanctions = { of: async () => opts.sanctions ?? {} } as unknown as SanctionsRepository;
+  const svc = new DanmakuService(rooms, sanctions, nonceRepo, rate, publisher, { app: 'gateway', instanceId: 'gw-test' }, new MetricsService());
   return { svc, published, released };
 }
 
@@ -65,6 +67,14 @@ describe('DanmakuService.send', () => {
     expect(await codeOf(setup({ settings: { closed: true } }).svc.send(sender(), { roomId: 'r', text: 'x' }))).toBe('ROOM_CLOSED');
     expect(await codeOf(setup({ settings: { maxLength: 3 } }).svc.send(sender(), { roomId: 'r', text: 'abcd' }))).toBe('TOO_LONG');
     expect(await codeOf(setup({ settings: { maxLength: 3 } }).svc.send(sender(), { roomId: 'r', text: '👨‍👩‍👧👍🏽a' }))).toBe('ok');
+  });
+
+  it('refuses banned and muted senders early, with until', async () => {
+    const banned = setup({ sanctions: { bannedUntil: null } }).svc.send(sender(), { roomId: 'r', text: 'x' });
+    await expect(banned).rejects.toMatchObject({ code: 'BANNED', details: { until: null } });
+    const until = Date.now() + 60_000;
+    const muted = setup({ sanctions: { mutedUntil: until } }).svc.send(sender(), { roomId: 'r', text: 'x' });
+    await expect(muted).rejects.toMatchObject({ code: 'MUTED', details: { until }, retryAfterMs: expect.any(Number) });
   });
 
   it('answers a nonce resend with the first id and publishes once', async () => {

@@ -9,6 +9,7 @@ import {
 } from '@danmaku/contracts';
 import { APP_IDENTITY, DomainException, MetricsService, type AppIdentity } from '@danmaku/platform';
 import { RoomStateRepository } from '../room/room-state.repository';
+import { SanctionsRepository } from '../room/sanctions.repository';
 import { NonceRepository } from './nonce.repository';
 import { SendRateLimiter } from './send-rate.limiter';
 import { SubmissionPublisher } from './submission.publisher';
@@ -37,6 +38,7 @@ export class DanmakuService {
 
   constructor(
     private readonly rooms: RoomStateRepository,
+    private readonly sanctions: SanctionsRepository,
     private readonly nonces: NonceRepository,
     private readonly rate: SendRateLimiter,
     private readonly publisher: SubmissionPublisher,
@@ -63,7 +65,17 @@ export class DanmakuService {
     if (principal.role === 'guest') throw new DomainException('FORBIDDEN', 'Guests may watch but not send');
     if (!sender.joined) throw new DomainException('ROOM_NOT_JOINED', `Join room ${payload.roomId} before sending`);
 
-    const settings = await this.rooms.settings(payload.roomId);
+    const [settings, sanctions] = await Promise.all([
+      this.rooms.settings(payload.roomId),
+      this.sanctions.of(payload.roomId, principal.userId),
+    ]);
+    if (sanctions.bannedUntil !== undefined) {
+      throw new DomainException('BANNED', 'You are banned from this room', { until: sanctions.bannedUntil });
+    }
+    if (sanctions.mutedUntil !== undefined) {
+      const retryAfterMs = Math.max(0, sanctions.mutedUntil - Date.now());
+      throw new DomainException('MUTED', 'You are muted in this room', { until: sanctions.mutedUntil }, retryAfterMs);
+    }
     if (settings.closed) throw new DomainException('ROOM_CLOSED', 'This room is closed to new danmaku');
     const length = graphemeLength(payload.text);
     if (length > settings.maxLength) {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { KAFKA_TOPICS, liveRoom, type RoomEvent } from '@danmaku/contracts';
+import { KAFKA_TOPICS, liveRoom, roomIdOfLiveRoom, type RoomEvent } from '@danmaku/contracts';
 import { KafkaClient, TypedConsumer } from '@danmaku/kafka';
 import { APP_LOGGER, ReadinessService } from '@danmaku/platform';
 import { SocketServerRef } from '../socket/socket-server.ref';
@@ -36,6 +36,16 @@ export class RoomEventsConsumer implements OnApplicationBootstrap, OnApplication
     await this.consumer.stop().catch(() => undefined);
   }
 
+  /** A site ban is rare: finding the user's sockets across instances is affordable then. */
+  private async leaveAllLiveRooms(userId: string): Promise<void> {
+    try {
+      const sockets = await this.server.io.in(userRoom(userId)).fetchSockets();
+      for (const s of sockets) for (const room of s.rooms) if (roomIdOfLiveRoom(room) !== null) s.leave(room);
+    } catch (err) {
+      this.logger.warn({ err: String(err), userId }, 'could not remove a site-banned user from rooms');
+    }
+  }
+
   private apply(event: RoomEvent): void {
     const io = this.server.io;
     const room = liveRoom(event.roomId);
@@ -63,8 +73,18 @@ export class RoomEventsConsumer implements OnApplicationBootstrap, OnApplication
           until: event.until,
         });
         return;
+      case 'user.site-banned':
+        io.to(userRoom(event.userId)).emit('notice', {
+          code: 'BANNED',
+          message: event.reason ?? 'You are banned from this site',
+          ...(event.until ? { until: event.until } : {}),
+        });
+        void this.leaveAllLiveRooms(event.userId);
+        return;
       case 'session.started':
       case 'session.ended':
+      case 'user.unbanned':
+      case 'user.unmuted':
         return;
     }
   }

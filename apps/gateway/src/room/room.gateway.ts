@@ -84,6 +84,7 @@ export class RoomGateway implements OnGatewayInit, OnGatewayDisconnect {
   @SubscribeMessage('room:join')
   async join(@ConnectedSocket() socket: ViewerSocket, @MessageBody() body: unknown): Promise<RoomJoinAck> {
     const payload = parseInput(roomJoinPayloadSchema, body);
+    await this.rooms.admit(payload.roomId, socket.data.principal.userId);
     await socket.join(liveRoom(payload.roomId));
     return this.rooms.joined(payload);
   }

@@ -3,12 +3,15 @@ import type { RecentBufferRepository, RecentWindow } from '../fanout/recent-buff
 import type { PresenceService } from '../presence/presence.service';
 import type { RoomStateRepository } from './room-state.repository';
 import { RoomService } from './room.service';
+import type { SanctionsRepository } from './sanctions.repository';
+
+let sanctions = { of: async () => ({}) } as unknown as SanctionsRepository;
 
 function service(window: RecentWindow): RoomService {
   const rooms = { settings: async () => DEFAULT_ROOM_SETTINGS } as unknown as RoomStateRepository;
   const recent = { window: async () => window } as unknown as RecentBufferRepository;
   const presence = { changed: async () => 7 } as unknown as PresenceService;
-  return new RoomService(rooms, recent, presence);
+  return new RoomService(rooms, recent, presence, sanctions);
 }
 
 const d = (seq: number) => ({ seq }) as Danmaku;
@@ -37,5 +40,24 @@ describe('RoomService.joined: recovered', () => {
   it('is false when the client is ahead of the room (state was reset)', async () => {
     const ack = await service({ items: [], oldestSeq: 1, lastSeq: 3 }).joined({ roomId: 'r', sinceSeq: 9 });
     expect(ack.recovered).toBe(false);
+  });
+});
+
+describe('RoomService.admit', () => {
+  afterEach(() => {
+    sanctions = { of: async () => ({}) } as unknown as SanctionsRepository;
+  });
+
+  it('refuses banned users with BANNED and until', async () => {
+    sanctions = { of: async () => ({ bannedUntil: 1234 }) } as unknown as SanctionsRepository;
+    await expect(service({ items: [], oldestSeq: 0, lastSeq: 0 }).admit('r', 'u')).rejects.toMatchObject({
+      code: 'BANNED',
+      details: { until: 1234 },
+    });
+  });
+
+  it('lets muted users in (they may watch)', async () => {
+    sanctions = { of: async () => ({ mutedUntil: 99 }) } as unknown as SanctionsRepository;
+    await expect(service({ items: [], oldestSeq: 0, lastSeq: 0 }).admit('r', 'u')).resolves.toBeUndefined();
   });
 });

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { RoomJoinAck, RoomJoinPayload } from '@danmaku/contracts';
+import { DomainException } from '@danmaku/platform';
 import { JOIN_RECENT_COUNT } from '../config/gateway.config';
 import { RecentBufferRepository } from '../fanout/recent-buffer.repository';
 import { PresenceService } from '../presence/presence.service';
 import { RoomStateRepository } from './room-state.repository';
+import { SanctionsRepository } from './sanctions.repository';
 
 /** What a viewer gets on joining: settings, online count and recent danmaku (or what they missed). */
 @Injectable()
@@ -12,7 +14,16 @@ export class RoomService {
     private readonly rooms: RoomStateRepository,
     private readonly recent: RecentBufferRepository,
     private readonly presence: PresenceService,
+    private readonly sanctions: SanctionsRepository,
   ) {}
+
+  /** Banned users (room or site-wide) may not join. */
+  async admit(roomId: string, userId: string): Promise<void> {
+    const { bannedUntil } = await this.sanctions.of(roomId, userId);
+    if (bannedUntil !== undefined) {
+      throw new DomainException('BANNED', 'You are banned from this room', bannedUntil === null ? { until: null } : { until: bannedUntil });
+    }
+  }
 
   /** Call after the socket joined the Socket.IO room, so nothing can fall between the two. */
   async joined(payload: RoomJoinPayload): Promise<RoomJoinAck> {

@@ -1,13 +1,14 @@
 /**
- * Finds blocked terms in a text. Kept behind an interface so the plain matcher of
- * issue 2 can be swapped for an evasion-resistant one (look-alikes, spacing,
- * zero-width characters) without touching the decision pipeline.
+ * Finds blocked terms in a text. Kept behind an interface so the decision pipeline does
+ * not depend on how matching works (FilterTermMatcher, from `@danmaku/filter`).
  */
 export interface TermMatcher {
   /** Prepares a set of terms once; the result is reused for many texts. */
   compile(terms: readonly string[]): CompiledTerms;
   /** The canonical form two terms share when they block the same thing (duplicate check). */
   canonical(term: string): string;
+  /** The form two messages share when they say the same thing (`uniqueChat`). */
+  fingerprint(text: string): string;
 }
 
 export interface CompiledTerms {

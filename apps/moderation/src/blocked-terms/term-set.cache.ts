@@ -12,6 +12,8 @@ const MAX_SCOPES = 10_000;
 @Injectable()
 export class TermSetCache {
   private readonly entries = new Map<string, { version: string; terms: CompiledTerms }>();
+  /** Loads under way: partitions decided at once wait for one compile rather than each doing it. */
+  private readonly loading = new Map<string, Promise<CompiledTerms>>();
 
   constructor(
     @Inject(TERM_MATCHER) private readonly matcher: TermMatcher,
@@ -25,6 +27,16 @@ export class TermSetCache {
     const key = roomId ?? '';
     const hit = this.entries.get(key);
     if (hit && hit.version === version) return hit.terms;
+    const flight = `${key}\u0000${version}`;
+    let load = this.loading.get(flight);
+    if (!load) {
+      load = this.load(roomId, key).finally(() => this.loading.delete(flight));
+      this.loading.set(flight, load);
+    }
+    return load;
+  }
+
+  private async load(roomId: string | null, key: string): Promise<CompiledTerms> {
     const loaded = await this.repo.termsWithVersion(roomId);
     const terms = loaded.terms.length > 0 ? this.matcher.compile(loaded.terms) : EMPTY_TERMS;
     this.entries.delete(key);

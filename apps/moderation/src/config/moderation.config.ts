@@ -9,6 +9,11 @@ export const moderationEnvSchema = z.object({
   MODERATION_FLOOD_WINDOW_MS: msVar(10_000),
   /** uniqueChat rooms refuse the same user's same text within this window (DUPLICATE). */
   MODERATION_DUPLICATE_WINDOW_MS: msVar(30_000),
+  /**
+   * Partitions of `danmaku.submitted.v1` one instance decides at once. Each partition stays
+   * in order; several let one batch's Redis round trips overlap another's work.
+   */
+  MODERATION_DECIDE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(3),
   /** How long a decision is remembered, so a redelivered submission gets the same answer and seq. */
   MODERATION_DECISION_TTL_SEC: z.coerce.number().int().min(60).default(7 * 24 * 3600),
 });

@@ -3,13 +3,15 @@ import type { Logger } from 'pino';
 import { KAFKA_TOPICS } from '@danmaku/contracts';
 import { KafkaClient, TypedConsumer } from '@danmaku/kafka';
 import { APP_LOGGER, ReadinessService } from '@danmaku/platform';
+import { MODERATION_CONFIG, type ModerationConfig } from '../config/moderation.config';
 import { KafkaConnection } from '../messaging/kafka-connection.service';
 import { DecisionMetrics } from './decision.metrics';
 import { DecisionService } from './decision.service';
 
 /**
  * The decision pipeline's edge: consumes `danmaku.submitted.v1` as group
- * `moderation.decide`, a partition batch at a time, in order. Offsets are committed
+ * `moderation.decide` in partition batches, each partition in order (up to
+ * MODERATION_DECIDE_CONCURRENCY partitions at once). Offsets are committed
  * only after the batch's decisions are published; a failure retries the same batch.
  */
 @Injectable()
@@ -24,12 +26,14 @@ export class DecideConsumer implements OnApplicationBootstrap, BeforeApplication
     metrics: DecisionMetrics,
     readiness: ReadinessService,
     @Inject(APP_LOGGER) private readonly logger: Logger,
+    @Inject(MODERATION_CONFIG) config: ModerationConfig,
   ) {
     this.consumer = new TypedConsumer(kafka, {
       topic: KAFKA_TOPICS.danmakuSubmitted,
       app: 'moderation',
       purpose: 'decide',
       fromBeginning: true,
+      partitionsConsumedConcurrently: config.MODERATION_DECIDE_CONCURRENCY,
       handleBatch: async (messages, ctx) => {
         await this.decisions.decideBatch(
           messages.map((m) => m.value),

@@ -1,11 +1,11 @@
 import { DEFAULT_ROOM_SETTINGS, type SanctionView } from '@danmaku/contracts';
-import { SubstringTermMatcher } from '../blocked-terms/substring-term.matcher';
+import { FilterTermMatcher } from '../blocked-terms/filter-term.matcher';
 import { EMPTY_TERMS } from '../blocked-terms/term-matcher';
 import { DecisionPolicy } from './decision-policy.service';
 import type { RoomContext } from './decision.types';
 
 const NOW = 1_700_000_000_000;
-const matcher = new SubstringTermMatcher();
+const matcher = new FilterTermMatcher();
 const policy = new DecisionPolicy({ floodMax: 5, floodWindowMs: 10_000, duplicateWindowMs: 30_000 });
 
 function room(over: Partial<RoomContext> = {}): RoomContext {

@@ -8,63 +8,83 @@ import { storedDecisionSchema, type DecisionRequest, type RecordedDecision } fro
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    modDecide(
-      decisionKey: string,
-      seqKey: string,
-      lastAcceptedKey: string,
-      recentTextKey: string,
-      floodKey: string,
-      ...args: string[]
-    ): Result<[number, string], Context>;
+    /** KEYS: 5 per message; ARGV: the TTL, then 11 per message. Returns [fresh, json] per message. */
+    modDecideMany(numKeys: number, ...keysThenArgs: string[]): Result<(number | string)[], Context>;
   }
 }
 
 /**
- * Decides one submission atomically: an earlier decision wins (redelivery keeps its seq);
- * else a static rejection is stored as is; else the rate rules run against the sender's
- * recent history and, if they pass, the room's seq is incremented. Accepted seqs are
- * therefore contiguous, and a crash between this script and the Kafka publish only
- * means the stored decision is published again.
+ * Decides messages atomically, one after another in the given order: an earlier decision
+ * wins (redelivery keeps its seq); else a static rejection is stored as is; else the rate
+ * rules run against the sender's recent history and, if they pass, the room's seq is
+ * incremented. Accepted seqs are therefore contiguous, and a crash between this script and
+ * the Kafka publish only means the stored decision is published again.
  *
- * Returns {fresh (1|0), decision JSON}. The accepted JSON is assembled by concatenation
- * so the seq (an integer) never goes through Lua's float formatting of big numbers.
+ * One call decides a chunk of messages (a call per message cost more in client overhead
+ * than the rules themselves). Per message, KEYS are decision, seq, last-accepted,
+ * recent-text and flood keys; ARGV (after the TTL) are the static rejection JSON or '',
+ * the accepted JSON without its `{`, sentAt, id, slow-mode ms, duplicate ms, flood max,
+ * flood window ms and the flood / slow-mode / duplicate rejection JSONs.
+ *
+ * The accepted JSON is assembled by concatenation so the seq (an integer) never goes
+ * through Lua's float formatting of big numbers.
  */
-const DECIDE_LUA = `
-local existing = redis.call('GET', KEYS[1])
-if existing then return {0, existing} end
+const DECIDE_MANY_LUA = `
 local ttl = tonumber(ARGV[1])
-local function decide(json)
-  redis.call('SET', KEYS[1], json, 'EX', ttl)
-  return {1, json}
+local out = {}
+for m = 0, #KEYS / 5 - 1 do
+  local K = m * 5
+  local A = 1 + m * 11
+  local decisionKey = KEYS[K + 1]
+  local function decide(json)
+    redis.call('SET', decisionKey, json, 'EX', ttl)
+    out[#out + 1] = 1
+    out[#out + 1] = json
+  end
+  local existing = redis.call('GET', decisionKey)
+  if existing then
+    out[#out + 1] = 0
+    out[#out + 1] = existing
+  elseif ARGV[A + 1] ~= '' then
+    decide(ARGV[A + 1])
+  else
+    local sentAt = tonumber(ARGV[A + 3])
+    local slowMs = tonumber(ARGV[A + 5])
+    local dupMs = tonumber(ARGV[A + 6])
+    local floodMax = tonumber(ARGV[A + 7])
+    local floodWindow = tonumber(ARGV[A + 8])
+    local refused = nil
+    if floodMax > 0 then
+      redis.call('ZREMRANGEBYSCORE', KEYS[K + 5], '-inf', string.format('%.0f', sentAt - floodWindow))
+      redis.call('ZADD', KEYS[K + 5], ARGV[A + 3], ARGV[A + 4])
+      redis.call('PEXPIRE', KEYS[K + 5], floodWindow + 60000)
+      if redis.call('ZCARD', KEYS[K + 5]) > floodMax then refused = ARGV[A + 9] end
+    end
+    if not refused and slowMs > 0 then
+      local last = redis.call('GET', KEYS[K + 3])
+      if last and sentAt - tonumber(last) < slowMs then refused = ARGV[A + 10] end
+    end
+    if not refused and dupMs > 0 then
+      local prev = redis.call('GET', KEYS[K + 4])
+      if prev and sentAt - tonumber(prev) < dupMs then refused = ARGV[A + 11] end
+    end
+    if refused then
+      decide(refused)
+    else
+      local seq = redis.call('INCR', KEYS[K + 2])
+      if slowMs > 0 then redis.call('SET', KEYS[K + 3], ARGV[A + 3], 'PX', slowMs + 60000) end
+      if dupMs > 0 then redis.call('SET', KEYS[K + 4], ARGV[A + 3], 'PX', dupMs + 60000) end
+      decide('{"seq":' .. string.format('%d', seq) .. ',' .. ARGV[A + 2])
+    end
+  end
 end
-if ARGV[2] ~= '' then return decide(ARGV[2]) end
-local sentAt = tonumber(ARGV[4])
-local slowMs = tonumber(ARGV[6])
-local dupMs = tonumber(ARGV[7])
-local floodMax = tonumber(ARGV[8])
-local floodWindow = tonumber(ARGV[9])
-if floodMax > 0 then
-  redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', string.format('%.0f', sentAt - floodWindow))
-  redis.call('ZADD', KEYS[5], ARGV[4], ARGV[5])
-  redis.call('PEXPIRE', KEYS[5], floodWindow + 60000)
-  if redis.call('ZCARD', KEYS[5]) > floodMax then return decide(ARGV[10]) end
-end
-if slowMs > 0 then
-  local last = redis.call('GET', KEYS[3])
-  if last and sentAt - tonumber(last) < slowMs then return decide(ARGV[11]) end
-end
-if dupMs > 0 then
-  local prev = redis.call('GET', KEYS[4])
-  if prev and sentAt - tonumber(prev) < dupMs then return decide(ARGV[12]) end
-end
-local seq = redis.call('INCR', KEYS[2])
-if slowMs > 0 then redis.call('SET', KEYS[3], ARGV[4], 'PX', slowMs + 60000) end
-if dupMs > 0 then redis.call('SET', KEYS[4], ARGV[4], 'PX', dupMs + 60000) end
-return decide('{"seq":' .. string.format('%d', seq) .. ',' .. ARGV[3])
+return out
 `;
 
-/** Runs a batch's scripts in one pipeline per chunk: Redis executes them in order, one at a time. */
-const CHUNK = 500;
+/** Messages per script call: small enough that one call never holds Redis for long (~ms). */
+const PER_CALL = 100;
+/** Script calls per round trip (one pipeline); the heartbeat runs between round trips. */
+const CALLS_PER_ROUND_TRIP = 5;
 
 @Injectable()
 export class DecisionStoreRepository {
@@ -72,46 +92,67 @@ export class DecisionStoreRepository {
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(MODERATION_CONFIG) private readonly config: ModerationConfig,
   ) {
-    this.redis.defineCommand('modDecide', { numberOfKeys: 5, lua: DECIDE_LUA });
+    this.redis.defineCommand('modDecideMany', { lua: DECIDE_MANY_LUA });
   }
 
   async record(requests: DecisionRequest[], onChunk?: () => Promise<void>): Promise<RecordedDecision[]> {
     const out: RecordedDecision[] = [];
-    for (let i = 0; i < requests.length; i += CHUNK) {
+    const ttl = String(this.config.MODERATION_DECISION_TTL_SEC);
+    const roundTrip = PER_CALL * CALLS_PER_ROUND_TRIP;
+    for (let i = 0; i < requests.length; i += roundTrip) {
       const pipeline = this.redis.pipeline();
-      for (const r of requests.slice(i, i + CHUNK)) pipeline.modDecide(...this.scriptCall(r));
+      for (let c = i; c < Math.min(i + roundTrip, requests.length); c += PER_CALL) {
+        const chunk = requests.slice(c, Math.min(c + PER_CALL, i + roundTrip, requests.length));
+        const keys: string[] = [];
+        const args: string[] = [ttl];
+        const json = memoJson();
+        for (const r of chunk) this.scriptCall(r, keys, args, json);
+        pipeline.modDecideMany(keys.length, ...keys, ...args);
+      }
       const results = (await pipeline.exec()) ?? [];
       for (const [err, value] of results) {
         // Any failure fails the whole batch; it is retried and the decided ones come back unchanged.
         if (err) throw err;
-        const [fresh, json] = value as [number, string];
-        out.push({ fresh: fresh === 1, decision: storedDecisionSchema.parse(JSON.parse(json)) });
+        const replies = value as (number | string)[];
+        for (let k = 0; k < replies.length; k += 2) {
+          out.push({ fresh: replies[k] === 1, decision: storedDecisionSchema.parse(JSON.parse(replies[k + 1] as string)) });
+        }
       }
       await onChunk?.();
     }
     return out;
   }
 
-  private scriptCall(r: DecisionRequest): [string, string, string, string, string, ...string[]] {
-    const accepted = JSON.stringify(r.ifAccepted);
-    return [
+  private scriptCall(r: DecisionRequest, keys: string[], args: string[], json: (v: object) => string): void {
+    keys.push(
       modKeys.decision(r.id),
       modKeys.roomSeq(r.roomId),
       modKeys.lastAccepted(r.roomId, r.userId),
       modKeys.recentText(r.roomId, r.userId, r.textHash),
       modKeys.flood(r.roomId, r.userId),
-      String(this.config.MODERATION_DECISION_TTL_SEC),
+    );
+    args.push(
       r.rejectNow ? JSON.stringify(r.rejectNow) : '',
-      accepted.slice(1), // '{' is added by the script, before the seq
+      JSON.stringify(r.ifAccepted).slice(1), // '{' is added by the script, before the seq
       String(r.sentAt),
       r.id,
       String(r.rules.slowModeMs),
       String(r.rules.duplicateWindowMs),
       String(r.rules.floodMax),
       String(r.rules.floodWindowMs),
-      JSON.stringify(r.ifFlood),
-      JSON.stringify(r.ifSlowMode),
-      JSON.stringify(r.ifDuplicate),
-    ];
+      json(r.ifFlood),
+      json(r.ifSlowMode),
+      json(r.ifDuplicate),
+    );
   }
+}
+
+/** JSON.stringify that serializes an object shared by many requests (a room's rate answers) once. */
+function memoJson(): (v: object) => string {
+  const seen = new Map<object, string>();
+  return (v) => {
+    let s = seen.get(v);
+    if (s === undefined) seen.set(v, (s = JSON.stringify(v)));
+    return s;
+  };
 }

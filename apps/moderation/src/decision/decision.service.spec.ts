@@ -6,7 +6,7 @@ import {
 } from '@danmaku/contracts';
 import { MetricsService } from '@danmaku/platform';
 import type { BlockedTermsRepository } from '../blocked-terms/blocked-terms.repository';
-import { SubstringTermMatcher } from '../blocked-terms/substring-term.matcher';
+import { FilterTermMatcher } from '../blocked-terms/filter-term.matcher';
 import { TermSetCache } from '../blocked-terms/term-set.cache';
 import type { Clock } from '../common/clock';
 import type { DecisionEventsRepository } from '../messaging/decision-events.repository';
@@ -109,7 +109,7 @@ function setup() {
   const events = new FakeEvents();
   const context = new FakeContext();
   const termsRepo = new FakeTerms();
-  const matcher = new SubstringTermMatcher();
+  const matcher = new FilterTermMatcher();
   const clock = { now: () => NOW } as Clock;
   const service = new DecisionService(
     context as unknown as DecisionContextRepository,

@@ -9,7 +9,7 @@ import { DecisionContextRepository } from './decision-context.repository';
 import { DECISION_POLICY, DecisionPolicy } from './decision-policy.service';
 import { DecisionStoreRepository } from './decision-store.repository';
 import { DecisionMetrics } from './decision.metrics';
-import type { DecisionRequest, RejectedDecision, Rejection, StoredDecision } from './decision.types';
+import type { DecisionRequest, RejectedDecision, Rejection, RoomContext, StoredDecision } from './decision.types';
 
 export interface BatchOutcome {
   accepted: DanmakuAccepted[];
@@ -50,30 +50,42 @@ export class DecisionService {
     const roomTerms = new Map<string, CompiledTerms>();
     for (const [roomId, room] of snapshot.rooms) roomTerms.set(roomId, await this.terms.get(roomId, room.termsVersion));
 
+    // What depends on the room only is built once per room and shared by its messages.
+    const site = { bans: snapshot.siteBans, terms: siteTerms };
+    const rooms = new Map<string, { context: RoomContext; rate: Pick<DecisionRequest, 'rules' | 'ifFlood' | 'ifSlowMode' | 'ifDuplicate'> }>();
+    for (const [roomId, room] of snapshot.rooms) {
+      const terms = roomTerms.get(roomId);
+      if (!terms) throw new Error(`no terms for room ${roomId}`);
+      const answers = this.policy.rateRejections(room.settings);
+      rooms.set(roomId, {
+        context: { ...room, roomTerms: terms },
+        rate: {
+          rules: this.policy.rateRules(room.settings),
+          ifFlood: rejected(answers.flood, now),
+          ifSlowMode: rejected(answers.slowMode, now),
+          ifDuplicate: rejected(answers.duplicate, now),
+        },
+      });
+    }
+
     const requests = submissions.map((sub): DecisionRequest => {
-      const room = snapshot.rooms.get(sub.roomId);
+      const room = rooms.get(sub.roomId);
       if (!room) throw new Error(`no snapshot for room ${sub.roomId}`);
-      const terms = roomTerms.get(sub.roomId);
-      if (!terms) throw new Error(`no terms for room ${sub.roomId}`);
-      const rejection = this.policy.staticRejection(
-        sub,
-        { ...room, roomTerms: terms },
-        { bans: snapshot.siteBans, terms: siteTerms },
-        now,
-      );
-      const rate = this.policy.rateRejections(room.settings);
+      const rejection = this.policy.staticRejection(sub, room.context, site, now);
       return {
         id: sub.id,
         roomId: sub.roomId,
         userId: sub.userId,
         sentAt: sub.sentAt,
-        textHash: createHash('sha1').update(this.matcher.canonical(sub.text)).digest('base64url'),
+        // Only uniqueChat rooms compare texts; elsewhere the script never reads this key.
+        textHash: room.rate.rules.duplicateWindowMs > 0 ? createHash('sha1').update(this.matcher.fingerprint(sub.text)).digest('base64url') : '',
         rejectNow: rejection ? rejected(rejection, now) : null,
-        ifAccepted: { outcome: 'accepted', ...this.policy.sessionAt(sub.sentAt, room.live, room.lastEnded), decidedAt: now },
-        rules: this.policy.rateRules(room.settings),
-        ifFlood: rejected(rate.flood, now),
-        ifSlowMode: rejected(rate.slowMode, now),
-        ifDuplicate: rejected(rate.duplicate, now),
+        ifAccepted: {
+          outcome: 'accepted',
+          ...this.policy.sessionAt(sub.sentAt, room.context.live, room.context.lastEnded),
+          decidedAt: now,
+        },
+        ...room.rate,
       };
     });
 

@@ -10,18 +10,29 @@ import {
   type RoomView,
 } from '@danmaku/contracts';
 import { CurrentPrincipal, ZodPipe } from '@danmaku/platform';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiRoute } from '../openapi/api-route.decorator';
 import { AuthenticatedGuard } from '../access/authenticated.guard';
 import { RoomsService } from './rooms.service';
 
 type RoomParams = z.infer<typeof moderatedRoomParamsSchema>;
 type RoomUserParams = z.infer<typeof roomUserParamsSchema>;
 
+@ApiTags('rooms')
+@ApiBearerAuth()
 @Controller('v1/rooms/:roomId')
 @UseGuards(AuthenticatedGuard)
 export class RoomsController {
   constructor(private readonly rooms: RoomsService) {}
 
   @Get()
+  @ApiRoute({
+    summary: 'A room: settings, moderators and live session',
+    description: 'A room that was never configured has the default settings; `live` is null when no session is live.',
+    access: 'moderator',
+    params: ['roomId'],
+    ok: { status: 200, description: 'The room', schema: 'RoomView' },
+  })
   view(
     @CurrentPrincipal() principal: Principal,
     @Param(new ZodPipe(moderatedRoomParamsSchema)) p: RoomParams,
@@ -30,6 +41,14 @@ export class RoomsController {
   }
 
   @Patch('settings')
+  @ApiRoute({
+    summary: 'Change room settings',
+    description: 'Any non-empty subset of the settings; unknown fields are refused. Publishes `settings.updated`; gateways push `room:settings`.',
+    access: 'moderator',
+    params: ['roomId'],
+    body: { schema: 'RoomSettingsPatch', required: true },
+    ok: { status: 200, description: 'The full settings after the change', schema: 'RoomSettings' },
+  })
   updateSettings(
     @CurrentPrincipal() principal: Principal,
     @Param(new ZodPipe(moderatedRoomParamsSchema)) p: RoomParams,
@@ -40,6 +59,13 @@ export class RoomsController {
 
   @Put('moderators/:userId')
   @HttpCode(204)
+  @ApiRoute({
+    summary: 'Make a user a moderator of the room',
+    description: 'Idempotent.',
+    access: 'admin',
+    params: ['roomId', 'userId'],
+    ok: { status: 204, description: 'The user moderates the room' },
+  })
   addModerator(
     @CurrentPrincipal() principal: Principal,
     @Param(new ZodPipe(roomUserParamsSchema)) p: RoomUserParams,
@@ -49,6 +75,13 @@ export class RoomsController {
 
   @Delete('moderators/:userId')
   @HttpCode(204)
+  @ApiRoute({
+    summary: 'Remove a moderator of the room',
+    access: 'admin',
+    params: ['roomId', 'userId'],
+    ok: { status: 204, description: 'Removed' },
+    errors: [{ status: 404, description: 'not a moderator of the room' }],
+  })
   removeModerator(
     @CurrentPrincipal() principal: Principal,
     @Param(new ZodPipe(roomUserParamsSchema)) p: RoomUserParams,

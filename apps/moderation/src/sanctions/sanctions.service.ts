@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { BanBody, MuteBody, Principal, SanctionView } from '@danmaku/contracts';
+import { SITE_AUDIT_ROOM, type BanBody, type MuteBody, type Principal, type SanctionView } from '@danmaku/contracts';
 import { DomainException } from '@danmaku/platform';
 import { AccessService } from '../access/access.service';
 import { AuditService } from '../audit/audit.service';
@@ -9,8 +9,10 @@ import { SanctionsRepository, type SanctionKind } from './sanctions.repository';
 
 /**
  * Bans (room or site-wide, timed or permanent) and mutes (room, timed). The decision
- * pipeline refuses a sanctioned sender's messages (BANNED, MUTED); room sanctions are
- * also published as room events so gateways act at once (remove a banned viewer).
+ * pipeline refuses a sanctioned sender's messages (BANNED, MUTED); every change is also
+ * published as a room event (`user.banned`, `user.site-banned` on the reserved room `_site`,
+ * `user.muted`, `user.unbanned`, `user.unmuted`) so gateways act at once, and mirrored in
+ * the shared keys gateways read (see SanctionsRepository).
  */
 @Injectable()
 export class SanctionsService {
@@ -27,8 +29,18 @@ export class SanctionsService {
     const now = this.clock.now();
     const s = this.sanction(principal, roomId, body.userId, body.durationSec, body.reason, now);
     await this.repo.put('ban', s);
+    // A failed publish answers 503 with the ban in force; retrying replaces it and publishes again.
     if (roomId !== null) {
       await this.events.publish({ type: 'user.banned', roomId, userId: s.userId, until: s.until, reason: s.reason, at: now });
+    } else {
+      await this.events.publish({
+        type: 'user.site-banned',
+        roomId: SITE_AUDIT_ROOM,
+        userId: s.userId,
+        until: s.until,
+        reason: s.reason,
+        at: now,
+      });
     }
     await this.audit.record(roomId, {
       actorId: principal.userId,
@@ -63,6 +75,14 @@ export class SanctionsService {
     const now = this.clock.now();
     if (!removed || (removed.until !== null && removed.until <= now)) {
       throw new DomainException('NOT_FOUND', kind === 'ban' ? 'That user is not banned' : 'That user is not muted');
+    }
+    const scope = roomId ?? SITE_AUDIT_ROOM;
+    try {
+      await this.events.publish({ type: kind === 'ban' ? 'user.unbanned' : 'user.unmuted', roomId: scope, userId, at: now });
+    } catch (err) {
+      // Put it back, so a retry finds it to lift (and publishes then) rather than a 404.
+      await this.repo.put(kind, removed);
+      throw err;
     }
     await this.audit.record(roomId, { actorId: principal.userId, action: `${kind}.remove`, target: userId });
   }

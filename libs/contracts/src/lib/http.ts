@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { roleSchema, roomIdSchema, userIdSchema } from './primitives';
-import type { LiveSession, RoomSettings } from './danmaku';
+import { epochMsSchema, roleSchema, roomIdSchema, userIdSchema } from './primitives';
+import { liveSessionSchema, roomSettingsSchema, type LiveSession, type RoomSettings } from './danmaku';
+import { ERROR_CODES, REJECTION_CODES } from './error-codes';
 
 // ---- auth ----
 export const usernameSchema = z
@@ -170,6 +171,51 @@ export interface AuditEntry {
   reason: string | null;
   details: Record<string, unknown> | null;
 }
+
+// Response bodies of the moderation API as schemas, for its OpenAPI document (the
+// interfaces above stay the types services use; the moderation app checks they agree).
+export const roomViewSchema = z.object({
+  roomId: roomIdSchema,
+  settings: roomSettingsSchema,
+  moderators: z.array(userIdSchema),
+  live: liveSessionSchema.nullable(),
+});
+export const endedSessionViewSchema = liveSessionSchema.extend({ endedAt: epochMsSchema });
+export const blockedTermViewSchema = z.object({
+  termId: z.string(),
+  term: z.string(),
+  createdAt: epochMsSchema,
+  createdBy: userIdSchema,
+});
+/** `POST …/blocked-terms` → 201. */
+export const createdTermSchema = blockedTermViewSchema.pick({ termId: true, term: true });
+export const sanctionViewSchema = z.object({
+  userId: userIdSchema,
+  roomId: roomIdSchema.nullable(),
+  until: epochMsSchema.nullable(),
+  reason: z.string().nullable(),
+  createdAt: epochMsSchema,
+  createdBy: userIdSchema,
+});
+export const auditEntrySchema = z.object({
+  id: z.string(),
+  at: epochMsSchema,
+  actorId: userIdSchema,
+  action: z.string(),
+  target: z.string(),
+  reason: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()).nullable(),
+});
+export const auditPageSchema = z.object({ items: z.array(auditEntrySchema), nextCursor: z.string().nullable() });
+/** Every HTTP error: `{error: {code, message, details?}}`. */
+export const errorBodySchema = z.object({
+  error: z.object({
+    code: z.enum([...ERROR_CODES, ...REJECTION_CODES]),
+    message: z.string(),
+    details: z.unknown().optional(),
+    retryAfterMs: z.number().int().optional(),
+  }),
+});
 
 // ---- replay ----
 const intFromQuery = (min: number, max?: number) =>

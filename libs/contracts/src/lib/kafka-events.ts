@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { REJECTION_CODES } from './error-codes';
 import { danmakuSchema, liveSessionSchema, roomSettingsSchema } from './danmaku';
+import { SITE_AUDIT_ROOM } from './http';
 import {
   colorSchema,
   danmakuModeSchema,
@@ -98,6 +99,29 @@ export const roomEventSchema = z.discriminatedUnion('type', [
     userId: userIdSchema,
     until: epochMsSchema,
     reason: z.string().nullable(),
+    at: epochMsSchema,
+  }),
+  /** A site-wide ban: the user leaves every room. `roomId` is the reserved `_site` (its key and partition). */
+  z.object({
+    type: z.literal('user.site-banned'),
+    roomId: z.literal(SITE_AUDIT_ROOM),
+    userId: userIdSchema,
+    until: epochMsSchema.nullable(),
+    reason: z.string().nullable(),
+    at: epochMsSchema,
+  }),
+  /** A room ban (or, with `roomId` `_site`, a site-wide ban) was lifted. */
+  z.object({
+    type: z.literal('user.unbanned'),
+    roomId: roomIdSchema,
+    userId: userIdSchema,
+    at: epochMsSchema,
+  }),
+  /** A room mute was lifted before it ended. */
+  z.object({
+    type: z.literal('user.unmuted'),
+    roomId: roomIdSchema,
+    userId: userIdSchema,
     at: epochMsSchema,
   }),
 ]);

@@ -1,3 +1,6 @@
+import { z } from 'zod';
+import { epochMsSchema } from './primitives';
+
 /**
  * Redis keys read by more than one app. Each has exactly one writer; every other key
  * is private to its app and prefixed with it (`gw:`, `auth:`, `mod:`, `replay:`).
@@ -10,4 +13,23 @@ export const sharedRedisKeys = {
   roomLive: (roomId: string) => `room:${roomId}:live`,
   /** Present (value "1", TTL = the longest access-token lifetime) when an auth session is revoked. Writer: auth. */
   revokedSession: (sessionId: string) => `auth:revoked:${sessionId}`,
+  /**
+   * Hash userId → JSON SharedSanction `{until}`: users banned from the room (`until` null:
+   * for ever). Writer: moderation. Reader: gateway (refuse joins, refuse sends early).
+   * Expired entries may linger: readers compare `until` with now (sanctionInForce).
+   */
+  roomBans: (roomId: string) => `room:${roomId}:bans`,
+  /** Hash userId → JSON SharedSanction: users banned from the whole site. Writer: moderation. Reader: gateway. */
+  siteBans: () => 'site:bans',
+  /** Hash userId → JSON SharedSanction (`until` always set): users muted in the room. Writer: moderation. Reader: gateway. */
+  roomMutes: (roomId: string) => `room:${roomId}:mutes`,
 } as const;
+
+/** The value of a `roomBans` / `siteBans` / `roomMutes` entry. */
+export const sharedSanctionSchema = z.object({ until: epochMsSchema.nullable() });
+export type SharedSanction = z.infer<typeof sharedSanctionSchema>;
+
+/** Whether a ban or mute read from a shared key is in force at `now` (ms). */
+export function sanctionInForce(s: SharedSanction | null | undefined, now: number): boolean {
+  return !!s && (s.until === null || s.until > now);
+}

@@ -1,0 +1,45 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { sanctionInForce, sharedRedisKeys, sharedSanctionSchema, type SharedSanction } from '@danmaku/contracts';
+import { REDIS } from '@danmaku/platform';
+
+export interface UserSanctions {
+  /** In force: `until` (null = for ever); not banned: undefined. */
+  bannedUntil?: number | null;
+  mutedUntil?: number;
+}
+
+/**
+ * Reads the bans and mutes moderation publishes in the shared read model, so the gateway
+ * can refuse a banned user's join and a muted user's send at once. Moderation still
+ * decides authoritatively on every message.
+ */
+@Injectable()
+export class SanctionsRepository {
+  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+
+  async of(roomId: string, userId: string, now = Date.now()): Promise<UserSanctions> {
+    const [roomBan, siteBan, mute] = await this.redis
+      .pipeline()
+      .hget(sharedRedisKeys.roomBans(roomId), userId)
+      .hget(sharedRedisKeys.siteBans(), userId)
+      .hget(sharedRedisKeys.roomMutes(roomId), userId)
+      .exec()
+      .then((res) => (res ?? []).map(([err, v]) => (err ? null : parse(v as string | null))));
+    const bans = [roomBan, siteBan].filter((b): b is SharedSanction => sanctionInForce(b, now));
+    const out: UserSanctions = {};
+    if (bans.length > 0) out.bannedUntil = bans.some((b) => b.until === null) ? null : Math.max(...bans.map((b) => b.until as number));
+    if (mute && sanctionInForce(mute, now) && mute.until !== null) out.mutedUntil = mute.until;
+    return out;
+  }
+}
+
+function parse(raw: string | null): SharedSanction | null {
+  if (!raw) return null;
+  try {
+    const r = sharedSanctionSchema.safeParse(JSON.parse(raw));
+    return r.success ? r.data : null;
+  } catch {
+    return null;
+  }
+}

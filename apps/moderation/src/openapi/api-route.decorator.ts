@@ -1,0 +1,48 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiParam, ApiQuery, ApiResponse } from '@nestjs/swagger';
+import { schemaRef, type SchemaName } from './openapi-schemas';
+
+/** Path parameters of the moderation API and their rules. */
+const PARAMS = {
+  roomId: { description: 'Room id, `^[A-Za-z0-9_-]{1,64}$`', schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } },
+  userId: { description: 'User id (opaque)', schema: { type: 'string', minLength: 1, maxLength: 128 } },
+  termId: { description: 'Blocked term id', schema: { type: 'string', minLength: 1, maxLength: 64 } },
+  id: { description: 'Danmaku id', schema: { type: 'string', minLength: 1, maxLength: 128 } },
+} as const;
+
+const ERRORS: Record<number, string> = {
+  400: 'INVALID_PAYLOAD: a bad path parameter, body, query or malformed JSON (`details` lists the fields)',
+  401: 'UNAUTHORIZED: no valid Bearer token',
+  403: 'FORBIDDEN: the caller may not act on this room (or site-wide)',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+  503: 'UNAVAILABLE: tokens cannot be verified or the event bus cannot take the change; retry',
+};
+
+export interface RouteDoc {
+  summary: string;
+  description?: string;
+  /** Who may call it: admins only, or admins and the room's moderators. */
+  access: 'admin' | 'moderator';
+  params?: (keyof typeof PARAMS)[];
+  query?: { name: string; description: string; schema: Record<string, unknown> }[];
+  body?: { schema: SchemaName; required: boolean };
+  ok: { status: number; description: string; schema?: SchemaName };
+  /** Error statuses besides 400, 401, 403 and 503, which every route has. */
+  errors?: { status: 404 | 409; description: string }[];
+}
+
+/** One route's OpenAPI description: operation, parameters, body, answer and errors. */
+export function ApiRoute(doc: RouteDoc): MethodDecorator {
+  const who = doc.access === 'admin' ? 'Admins only.' : "Admins, and moderators of the room.";
+  const decorators = [
+    ApiOperation({ summary: doc.summary, description: [doc.description, who].filter(Boolean).join('\n\n') }),
+    ...(doc.params ?? []).map((name) => ApiParam({ name, required: true, ...PARAMS[name] })),
+    ...(doc.query ?? []).map((q) => ApiQuery({ name: q.name, required: false, description: q.description, schema: q.schema })),
+    ApiResponse({ status: doc.ok.status, description: doc.ok.description, ...(doc.ok.schema && { schema: schemaRef(doc.ok.schema) }) }),
+    ...[400, 401, 403, 503].map((status) => ApiResponse({ status, description: ERRORS[status], schema: schemaRef('Error') })),
+    ...(doc.errors ?? []).map((e) => ApiResponse({ status: e.status, description: `${ERRORS[e.status]}: ${e.description}`, schema: schemaRef('Error') })),
+  ];
+  if (doc.body) decorators.push(ApiBody({ required: doc.body.required, schema: schemaRef(doc.body.schema) }));
+  return applyDecorators(...decorators);
+}

@@ -147,7 +147,7 @@ describe('delivery (2 gateways)', () => {
     await expectEventually(() => expect(items(fastBatches, roomId)).toHaveLength(sent), { timeoutMs: 15_000 });
     expect(Date.now() - t0).toBeLessThan(10_000);
     expect(items(fastBatches, roomId).map((d) => d.seq)).toEqual(Array.from({ length: sent }, (_, i) => i + 1));
-    raw && (raw as unknown as { resume(): void }).resume();
+    (raw as unknown as { resume(): void } | undefined)?.resume();
     await slowGone;
   }, 90_000);
 

@@ -36,7 +36,7 @@ export const gatewayEnvSchema = z.object({
    * Merge window: a room's accepted danmaku go out at most once per window as one
    * `danmaku:batch`. The first after a quiet spell goes at once; merging only kicks in under load.
    */
-  GATEWAY_MERGE_WINDOW_MS: msVar(40),
+  GATEWAY_MERGE_WINDOW_MS: msVar(100),
   /** A socket with more than this many bytes waiting to be written gets batches dropped. */
   GATEWAY_SOCKET_BUFFER_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
   /** A socket still behind after this long is disconnected (it can rejoin with sinceSeq). */

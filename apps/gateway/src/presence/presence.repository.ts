@@ -28,6 +28,22 @@ export class PresenceRepository {
     await pipe.exec();
   }
 
+  /**
+   * One round trip on join/leave: heartbeat, this instance's count for the room, and the
+   * room's total over live instances.
+   */
+  async updateAndTotal(instanceId: string, roomId: string, localCount: number, now: number, aliveSince: number, ttlSec: number): Promise<number> {
+    const pipe = this.redis.pipeline().zadd(INSTANCES, now, instanceId);
+    if (localCount > 0) pipe.hset(onlineKey(roomId), instanceId, localCount).expire(onlineKey(roomId), ttlSec);
+    else pipe.hdel(onlineKey(roomId), instanceId);
+    pipe.zrangebyscore(INSTANCES, aliveSince, '+inf').hgetall(onlineKey(roomId));
+    const res = (await pipe.exec()) ?? [];
+    const err = res.find(([e]) => e)?.[0];
+    if (err) throw err;
+    const fields = res[res.length - 1][1] as Record<string, string>;
+    return sumAlive(fields, new Set(res[res.length - 2][1] as string[]));
+  }
+
   async removeInstance(instanceId: string, roomIds: string[]): Promise<void> {
     const pipe = this.redis.pipeline().zrem(INSTANCES, instanceId);
     for (const roomId of roomIds) pipe.hdel(onlineKey(roomId), instanceId);
@@ -42,11 +58,14 @@ export class PresenceRepository {
     const alive = new Set((res[0]?.[1] as string[] | undefined) ?? []);
     const totals = new Map<string, number>();
     roomIds.forEach((roomId, i) => {
-      const fields = (res[i + 1]?.[1] as Record<string, string> | undefined) ?? {};
-      let sum = 0;
-      for (const [instance, n] of Object.entries(fields)) if (alive.has(instance)) sum += Number(n);
-      totals.set(roomId, sum);
+      totals.set(roomId, sumAlive((res[i + 1]?.[1] as Record<string, string> | undefined) ?? {}, alive));
     });
     return totals;
   }
+}
+
+function sumAlive(fields: Record<string, string>, alive: Set<string>): number {
+  let sum = 0;
+  for (const [instance, n] of Object.entries(fields)) if (alive.has(instance)) sum += Number(n);
+  return sum;
 }

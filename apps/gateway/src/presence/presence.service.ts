@@ -47,10 +47,14 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
   async changed(roomId: string): Promise<number> {
     this.dirty.add(roomId);
     const now = Date.now();
-    await this.repo.heartbeat(this.identity.instanceId, now);
-    await this.repo.writeLocalCounts(this.identity.instanceId, new Map([[roomId, this.localCount(roomId)]]), this.ttlSec());
-    const totals = await this.repo.totals([roomId], now - this.aliveWindowMs());
-    return totals.get(roomId) ?? 0;
+    return this.repo.updateAndTotal(
+      this.identity.instanceId,
+      roomId,
+      this.localCount(roomId),
+      now,
+      now - this.aliveWindowMs(),
+      this.ttlSec(),
+    );
   }
 
   markDirty(roomId: string): void {

@@ -10,6 +10,8 @@ module.exports = {
       target: 'node',
       compiler: 'tsc',
       main: './src/main.ts',
+      // `node dist/apps/replay/rebuild.js --room <id> | --all`: the rebuild command in production images.
+      additionalEntryPoints: [{ entryName: 'rebuild', entryPath: 'apps/replay/src/rebuild/rebuild.main.ts' }],
       tsConfig: './tsconfig.app.json',
       optimization: false,
       outputHashing: 'none',

@@ -7,6 +7,7 @@ import { RoomEventsModule } from './room-events/room-events.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { TimelineModule } from './timeline/timeline.module';
 import { DensityModule } from './density/density.module';
+import { RetentionModule } from './retention/retention.module';
 
 /** Replay: consumes accepted danmaku and room events into Redis, serves recordings' timelines over HTTP. */
 @Module({})
@@ -22,6 +23,7 @@ export class AppModule {
         SessionsModule,
         TimelineModule,
         DensityModule,
+        RetentionModule,
       ],
     };
   }

@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { KAFKA_TOPICS, type Danmaku, type RoomEvent } from '@danmaku/contracts';
 import { KafkaClient, TypedProducer } from '@danmaku/kafka';
-import { createRedisClient } from '@danmaku/platform';
-import { dropNamespace, freePort, httpJson, spawnApp, testInfra, uniqueId, type RunningApp } from '@danmaku/testing';
+import {
+  dropNamespace,
+  freePort,
+  httpJson,
+  spawnApp,
+  testInfra,
+  uniqueId,
+  type RunningApp,
+} from '@danmaku/testing';
 
 /**
  * A real replay process on a free port, in its own namespace (topics, groups and Redis

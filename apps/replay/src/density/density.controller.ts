@@ -1,14 +1,10 @@
-import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Inject, Param, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import type { z } from 'zod';
-import {
-  replaySessionParamsSchema,
-  sessionDensityQuerySchema,
-  type SessionDensity,
-} from '@danmaku/contracts';
+import { replaySessionParamsSchema, sessionDensityQuerySchema } from '@danmaku/contracts';
 import { ZodPipe } from '@danmaku/platform';
 import { REPLAY_CONFIG, type ReplayConfig } from '../config/replay.config';
-import { cacheControl } from '../timeline/cache-policy';
+import { sendSessionAnswer } from '../timeline/session-answer';
 import { DensityService } from './density.service';
 
 @Controller('v1/rooms/:roomId/sessions/:sessionId')
@@ -22,14 +18,15 @@ export class DensityController {
   async density(
     @Param(new ZodPipe(replaySessionParamsSchema)) params: z.infer<typeof replaySessionParamsSchema>,
     @Query(new ZodPipe(sessionDensityQuerySchema)) query: z.infer<typeof sessionDensityQuerySchema>,
-    @Res({ passthrough: true }) res: Response,
-  ): Promise<SessionDensity> {
-    const { density, ended } = await this.densityService.density(
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
+    const answer = await this.densityService.density(
       params.roomId,
       params.sessionId,
       query.bucketMs,
+      ifNoneMatch,
     );
-    res.setHeader('Cache-Control', cacheControl(ended, this.config.REPLAY_ENDED_SESSION_MAX_AGE_SEC));
-    return density;
+    sendSessionAnswer(res, answer, this.config.REPLAY_ENDED_SESSION_MAX_AGE_SEC);
   }
 }

@@ -1,15 +1,25 @@
-import type { DensitySource, ReplayStoreRepository } from '../store/replay-store.repository';
+import type { DensitySource, ReplayStoreRepository, SessionState } from '../store/replay-store.repository';
 import { timelineMember } from '../store/replay-keys';
 import { DensityService } from './density.service';
 
 class FakeStore {
-  source: DensitySource = { found: true, endedAt: null, lastMember: '', counters: new Map() };
+  source: DensitySource = { found: true, endedAt: null, version: '7', lastMember: '', buckets: [] };
+  stateReads = 0;
   exactCalls: [number, number][] = [];
-  askedCounters: boolean[] = [];
+  askedCounters: ({ bucketMs: number; maxBuckets: number } | null)[] = [];
 
-  async readDensitySource(_r: string, _s: string, withCounters: boolean): Promise<DensitySource> {
-    this.askedCounters.push(withCounters);
+  async readDensitySource(
+    _r: string,
+    _s: string,
+    counters: { bucketMs: number; maxBuckets: number } | null,
+  ): Promise<DensitySource> {
+    this.askedCounters.push(counters);
     return this.source;
+  }
+
+  async readSessionState(): Promise<SessionState> {
+    this.stateReads++;
+    return { found: this.source.found, endedAt: this.source.endedAt, version: this.source.version };
   }
 
   async countBuckets(_r: string, _s: string, bucketMs: number, n: number): Promise<number[]> {
@@ -27,30 +37,26 @@ describe('DensityService', () => {
     service = new DensityService(store as unknown as ReplayStoreRepository);
   });
 
-  it('sums per-second counters for whole-second widths', async () => {
+  it('takes the buckets summed from per-second counters for whole-second widths', async () => {
     store.source.lastMember = timelineMember(25_000, 9, 'x');
-    store.source.counters = new Map([
-      [0, 1],
-      [9, 2],
-      [10, 3],
-      [25, 1],
-    ]);
-    const { density } = await service.density('r', 's', 10_000);
+    store.source.buckets = [3, 3, 1];
+    const { body: density, etag } = await service.density('r', 's', 10_000);
+    expect(etag).toBe('"r1-7"');
     expect(density).toEqual({ bucketMs: 10_000, buckets: [3, 3, 1] });
-    expect(store.askedCounters).toEqual([true]);
+    expect(store.askedCounters).toEqual([{ bucketMs: 10_000, maxBuckets: 10_000 }]);
     expect(store.exactCalls).toEqual([]);
   });
 
   it('counts exactly on the timeline for other widths', async () => {
     store.source.lastMember = timelineMember(1_000, 9, 'x');
-    const { density } = await service.density('r', 's', 300);
-    expect(density.buckets).toHaveLength(4);
-    expect(store.askedCounters).toEqual([false]);
+    const { body: density } = await service.density('r', 's', 300);
+    expect(density?.buckets).toHaveLength(4);
+    expect(store.askedCounters).toEqual([null]);
     expect(store.exactCalls).toEqual([[300, 4]]);
   });
 
   it('answers no buckets for an empty session', async () => {
-    expect((await service.density('r', 's', 1000)).density).toEqual({ bucketMs: 1000, buckets: [] });
+    expect((await service.density('r', 's', 1000)).body).toEqual({ bucketMs: 1000, buckets: [] });
   });
 
   it('refuses a width that would give more than 10,000 buckets', async () => {
@@ -67,5 +73,24 @@ describe('DensityService', () => {
     await expect(service.density('r', 's', 1000)).rejects.toMatchObject({ code: 'NOT_FOUND' });
     store.source = { ...store.source, found: true, endedAt: 10 };
     expect((await service.density('r', 's', 1000)).ended).toBe(true);
+  });
+
+  it('answers without a body when If-None-Match names the current version, without counting', async () => {
+    store.source.lastMember = timelineMember(25_000, 9, 'x');
+    store.source.endedAt = 10;
+    const fresh = await service.density('r', 's', 300, 'W/"other", "r1-7"');
+    expect(fresh).toEqual({ body: null, etag: '"r1-7"', ended: true });
+    expect(store.exactCalls).toEqual([]);
+    expect(store.askedCounters).toEqual([]);
+
+    store.source.version = '8';
+    const changed = await service.density('r', 's', 300, '"r1-7"');
+    expect(changed.etag).toBe('"r1-8"');
+    expect(changed.body?.buckets).toHaveLength(84);
+  });
+
+  it('never answers 304 for an unknown session', async () => {
+    store.source = { ...store.source, found: false, version: null };
+    await expect(service.density('r', 's', 1000, '"r1-0"')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });

@@ -12,16 +12,3 @@ export function bucketCount(lastOffsetMs: number, bucketMs: number): number {
 export function countersServe(bucketMs: number): boolean {
   return bucketMs % DENSITY_COUNTER_MS === 0;
 }
-
-/**
- * Sums per-second counters (second index → count) into `n` buckets of `bucketMs`
- * (a multiple of the counter width). Counters past the last bucket are ignored.
- */
-export function aggregateCounters(counters: Map<number, number>, bucketMs: number, n: number): number[] {
-  const buckets = new Array<number>(n).fill(0);
-  for (const [second, count] of counters) {
-    const i = Math.floor((second * DENSITY_COUNTER_MS) / bucketMs);
-    if (i >= 0 && i < n && count > 0) buckets[i] += count;
-  }
-  return buckets;
-}

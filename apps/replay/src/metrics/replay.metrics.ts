@@ -12,12 +12,15 @@ export class ReplayMetrics {
   readonly ingestBatchSeconds: Histogram;
   readonly consumerLag: Gauge<'consumer' | 'partition'>;
   readonly consumerSkipped: Counter<'consumer' | 'reason'>;
+  readonly retentionSessionsPurged: Counter;
+  readonly retentionMessagesDeleted: Counter;
+  readonly retentionLastSweep: Gauge;
 
   constructor(metrics: MetricsService) {
     this.stored = metrics.counter('replay_danmaku_stored_total', 'Accepted danmaku newly stored');
     this.ignored = metrics.counter(
       'replay_danmaku_ignored_total',
-      'Accepted danmaku not stored: reason=duplicate (redelivered) or retracted (tombstoned)',
+      'Accepted danmaku not stored: reason=duplicate (redelivered), retracted (tombstoned) or expired (past retention)',
       ['reason'],
     );
     this.retracted = metrics.counter(
@@ -39,6 +42,18 @@ export class ReplayMetrics {
       'replay_consumer_skipped_total',
       'Kafka messages moved past unhandled',
       ['consumer', 'reason'],
+    );
+    this.retentionSessionsPurged = metrics.counter(
+      'replay_retention_sessions_purged_total',
+      'Sessions deleted by the retention sweep (ended more than REPLAY_RETENTION_DAYS ago)',
+    );
+    this.retentionMessagesDeleted = metrics.counter(
+      'replay_retention_messages_deleted_total',
+      'Danmaku bodies deleted by the retention sweep',
+    );
+    this.retentionLastSweep = metrics.gauge(
+      'replay_retention_last_sweep_timestamp_seconds',
+      'When this instance last finished a retention sweep (unix seconds)',
     );
   }
 }

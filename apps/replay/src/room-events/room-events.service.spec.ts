@@ -25,6 +25,7 @@ class FakeStore {
   lateIds = new Set<string>();
   plans: RoomRetractPlan[] = [];
   calls: string[] = [];
+  purged = new Set<string>();
 
   async readBodies(_roomId: string, ids: string[]) {
     const bodies = ids.map((id) => this.stored.get(id) ?? null);
@@ -49,10 +50,12 @@ class FakeStore {
 
   async recordSessionStarted(roomId: string, sessionId: string, startedAt: number) {
     this.calls.push(`started ${roomId} ${sessionId} ${startedAt}`);
+    return !this.purged.has(sessionId);
   }
 
   async recordSessionEnded(roomId: string, sessionId: string, startedAt: number, endedAt: number) {
     this.calls.push(`ended ${roomId} ${sessionId} ${startedAt} ${endedAt}`);
+    return !this.purged.has(sessionId);
   }
 }
 
@@ -82,7 +85,7 @@ describe('RoomEventsService', () => {
   });
 
   it('applies session events in order and ignores unrelated events', async () => {
-    await service.apply([
+    const outcome = await service.apply([
       { type: 'session.started', roomId: 'r1', session: { sessionId: 's', startedAt: 10 }, at: 10 },
       {
         type: 'settings.updated',
@@ -98,5 +101,16 @@ describe('RoomEventsService', () => {
       },
     ]);
     expect(store.calls).toEqual(['started r1 s 10', 'ended r1 s 10 20']);
+    expect(outcome).toEqual({ sessionEvents: 2, retractedIds: 0, removed: 0 });
+  });
+
+  it('reports retractions and does not count events of sessions retention purged', async () => {
+    store.stored.set('a', body('a'));
+    store.purged.add('old');
+    const outcome = await service.apply([
+      { type: 'session.started', roomId: 'r1', session: { sessionId: 'old', startedAt: 1 }, at: 1 },
+      { type: 'danmaku.retracted', roomId: 'r1', ids: ['a', 'ghost'], actorId: 'm', reason: null, at: 2 },
+    ]);
+    expect(outcome).toEqual({ sessionEvents: 0, retractedIds: 2, removed: 1 });
   });
 });

@@ -7,6 +7,16 @@ import { buildRetractPlan } from './retract-plan';
 /** Tries before a batch is handed back to the consumer for a retry with backoff. */
 const RETRACT_ATTEMPTS = 3;
 
+/** What applying a batch of room events did (the rebuild reports it). */
+export interface RoomEventsOutcome {
+  /** session.started / session.ended recorded (not counting those of purged sessions). */
+  sessionEvents: number;
+  /** Ids named by danmaku.retracted events. */
+  retractedIds: number;
+  /** Stored danmaku that a retraction removed. */
+  removed: number;
+}
+
 /** Applies the room events replay cares about: session start/end and retractions. */
 @Injectable()
 export class RoomEventsService {
@@ -16,34 +26,44 @@ export class RoomEventsService {
   ) {}
 
   /** In order, each write idempotent, so a redelivered batch changes nothing. */
-  async apply(events: RoomEvent[]): Promise<void> {
+  async apply(events: RoomEvent[]): Promise<RoomEventsOutcome> {
+    const outcome: RoomEventsOutcome = { sessionEvents: 0, retractedIds: 0, removed: 0 };
     for (const event of events) {
       switch (event.type) {
         case 'session.started':
-          await this.store.recordSessionStarted(
-            event.roomId,
-            event.session.sessionId,
-            event.session.startedAt,
-          );
+          // False when retention purged the session already: it stays gone.
+          if (
+            await this.store.recordSessionStarted(
+              event.roomId,
+              event.session.sessionId,
+              event.session.startedAt,
+            )
+          )
+            outcome.sessionEvents++;
           this.metrics.sessionEvents.inc({ type: event.type });
           break;
         case 'session.ended':
-          await this.store.recordSessionEnded(
-            event.roomId,
-            event.session.sessionId,
-            event.session.startedAt,
-            event.session.endedAt,
-          );
+          if (
+            await this.store.recordSessionEnded(
+              event.roomId,
+              event.session.sessionId,
+              event.session.startedAt,
+              event.session.endedAt,
+            )
+          )
+            outcome.sessionEvents++;
           this.metrics.sessionEvents.inc({ type: event.type });
           break;
         case 'danmaku.retracted':
-          await this.retract(event.roomId, event.ids);
+          outcome.retractedIds += event.ids.length;
+          outcome.removed += await this.retract(event.roomId, event.ids);
           break;
         default:
           // settings, bans, mutes: nothing to replay.
           break;
       }
     }
+    return outcome;
   }
 
   /**

@@ -1,9 +1,13 @@
 import {
   densityField,
+  densityLevelFor,
+  sessionDensityKeys,
+  idOfMember,
   indexesOf,
   lexRange,
   positionOfMember,
   replayKeys,
+  roomOfKey,
   timelineMember,
 } from './replay-keys';
 
@@ -22,7 +26,9 @@ describe('replay keys', () => {
       replayKeys.sessionStarts('r1'),
       replayKeys.sessionEnds('r1'),
       replayKeys.sessionTimeline('r1', 's{x}'),
-      replayKeys.sessionDensity('r1', 's{x}'),
+      replayKeys.sessionVersions('r1'),
+      replayKeys.sessionsPurged('r1'),
+      ...sessionDensityKeys('r1', 's{x}'),
     ];
     for (const k of keys) expect(k.startsWith('replay:{r1}:')).toBe(true);
     expect(new Set(keys).size).toBe(keys.length);
@@ -91,5 +97,33 @@ describe('replay keys', () => {
       session: { sessionId: 's1', member: '0000000012345:000000000003:x', densityField: '12' },
     });
     expect(indexesOf({ ...base, sessionId: null, offsetMs: null }).session).toBeNull();
+  });
+
+  it('finds the room of its message hash, timeline or session list, and nothing else', () => {
+    expect(roomOfKey(replayKeys.messages('a-1'))).toBe('a-1');
+    expect(roomOfKey(replayKeys.roomTimeline('a_1'))).toBe('a_1');
+    expect(roomOfKey(replayKeys.sessionStarts('b'))).toBe('b');
+    expect(roomOfKey(replayKeys.sessionTimeline('b', 'x}:timeline'))).toBeNull();
+    expect(roomOfKey(replayKeys.sessionDensity('b', 's'))).toBeNull();
+    expect(roomOfKey('other:{b}:msg')).toBeNull();
+  });
+
+  it('gives back the id of a member, colons included', () => {
+    expect(idOfMember(timelineMember(5, 6, 'id:with:colons'))).toBe('id:with:colons');
+    expect(() => idOfMember('nope')).toThrow();
+  });
+
+  it('keeps density counters at several widths, reading the coarsest that divides a bucket', () => {
+    expect(sessionDensityKeys('r', 's')).toEqual([
+      'replay:{r}:session:s:density',
+      'replay:{r}:session:s:density:10s',
+      'replay:{r}:session:s:density:60s',
+      'replay:{r}:session:s:density:600s',
+    ]);
+    expect(densityLevelFor(10_000)).toBe(10);
+    expect(densityLevelFor(5_000)).toBe(1);
+    expect(densityLevelFor(120_000)).toBe(60);
+    expect(densityLevelFor(3_600_000)).toBe(600);
+    expect(densityLevelFor(1_500)).toBeNull();
   });
 });

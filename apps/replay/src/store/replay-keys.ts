@@ -19,12 +19,64 @@ export const replayKeys = {
   sessionEnds: (roomId: string) => `replay:{${roomId}}:sessions:ended`,
   /** Sorted set (all scores 0): `<offsetMs>:<seq>:<id>` members, a session's video timeline. */
   sessionTimeline: (roomId: string, sessionId: string) => `replay:{${roomId}}:session:${sessionId}:timeline`,
-  /** Hash: floor(offsetMs / 1000) → message count in that second (the density histogram's raw data). */
-  sessionDensity: (roomId: string, sessionId: string) => `replay:{${roomId}}:session:${sessionId}:density`,
+  /**
+   * Hash: floor(offsetMs / (levelSec * 1000)) → message count in that window: the density
+   * histogram's raw data, kept at every level of DENSITY_LEVELS_SEC (level 1 has no suffix).
+   */
+  sessionDensity: (roomId: string, sessionId: string, levelSec = 1) =>
+    `replay:{${roomId}}:session:${sessionId}:density${levelSec === 1 ? '' : `:${levelSec}s`}`,
+  /**
+   * Hash: sessionId → version, bumped whenever the session's stored danmaku change (ingest,
+   * retraction): the strong ETag of its pages and density.
+   */
+  sessionVersions: (roomId: string) => `replay:{${roomId}}:sessions:version`,
+  /**
+   * Hash: sessionId → purgedAt (ms), or "pending" while retention is deleting it. A purged
+   * session's danmaku and events are ignored if Kafka delivers them again (rebuild, redelivery).
+   */
+  sessionsPurged: (roomId: string) => `replay:{${roomId}}:sessions:purged`,
 } as const;
 
-/** Width of the per-session density counters. */
+/** Keys that belong to no room (never touched by a room's scripts). */
+export const replayGlobalKeys = {
+  /** String with a TTL: held by the instance running the retention sweep of this interval. */
+  retentionLock: 'replay:retention:lock',
+} as const;
+
+/** Value of a `sessionsPurged` field while the purge is still deleting the session's data. */
+export const PURGE_PENDING = 'pending';
+
+const ROOM_KEY = /^replay:\{([A-Za-z0-9_-]{1,64})\}:(msg|timeline|sessions:started)$/;
+
+/**
+ * The room a key (without the namespace prefix) is the message hash, timeline or session list
+ * of; null for any other key. Every room with anything stored has at least one of the three.
+ */
+export function roomOfKey(key: string): string | null {
+  return ROOM_KEY.exec(key)?.[1] ?? null;
+}
+
+/** Width of the finest per-session density counters. */
 export const DENSITY_COUNTER_MS = 1000;
+
+/**
+ * Widths (seconds) of the density counter levels, finest first. A histogram reads the
+ * coarsest level dividing its bucket width, so the default 10 s buckets of a 3-hour session
+ * sum 1,080 counters, not 10,800 (Redis time per request drops about tenfold).
+ */
+export const DENSITY_LEVELS_SEC = [1, 10, 60, 600] as const;
+
+/** Every density key of a session, in DENSITY_LEVELS_SEC order. */
+export function sessionDensityKeys(roomId: string, sessionId: string): string[] {
+  return DENSITY_LEVELS_SEC.map((level) => replayKeys.sessionDensity(roomId, sessionId, level));
+}
+
+/** The coarsest counter level (seconds) whose width divides `bucketMs`; null when none does. */
+export function densityLevelFor(bucketMs: number): number | null {
+  let best: number | null = null;
+  for (const level of DENSITY_LEVELS_SEC) if (bucketMs % (level * DENSITY_COUNTER_MS) === 0) best = level;
+  return best;
+}
 
 const TIME_DIGITS = 13;
 const SEQ_DIGITS = 12;
@@ -53,10 +105,20 @@ export function timelineMember(at: number, seq: number, id: string): string {
 
 const MEMBER = /^(\d{13}):(\d{12}):/;
 
+/** Characters before the id in a member: `<13 digits>:<12 digits>:`. */
+export const MEMBER_PREFIX_LENGTH = TIME_DIGITS + 1 + SEQ_DIGITS + 1;
+
 export function positionOfMember(member: string): TimelinePosition {
   const m = MEMBER.exec(member);
   if (!m) throw new Error(`not a timeline member: ${member}`);
   return { at: Number(m[1]), seq: Number(m[2]) };
+}
+
+/** The danmaku id a member ends with (ids may contain ':'). */
+export function idOfMember(member: string): string {
+  const m = MEMBER.exec(member);
+  if (!m) throw new Error(`not a timeline member: ${member}`);
+  return member.slice(m[0].length);
 }
 
 /**

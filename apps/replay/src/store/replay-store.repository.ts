@@ -2,13 +2,15 @@ import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 import type { Result } from 'ioredis';
 import { REDIS } from '@danmaku/platform';
-import { LUA_TIME_FORMAT, replayKeys } from './replay-keys';
+import { densityLevelFor, LUA_TIME_FORMAT, replayKeys, sessionDensityKeys } from './replay-keys';
 import {
   DENSITY_EXACT_SCRIPT,
   DENSITY_SOURCE_SCRIPT,
   INGEST_SCRIPT,
   PAGE_SCRIPT,
   RETRACT_SCRIPT,
+  SESSION_EVENT_SCRIPT,
+  SESSION_STATE_SCRIPT,
   TOMBSTONE,
 } from './replay-scripts';
 
@@ -40,6 +42,8 @@ export interface IngestOutcome {
   duplicates: number;
   /** Ignored because the id was retracted before (a tombstone). */
   retracted: number;
+  /** Ignored because retention already purged its session (or, session-less, its age). */
+  expired: number;
 }
 
 export interface RetractEntry {
@@ -54,20 +58,29 @@ export interface RoomRetractPlan {
   entries: RetractEntry[];
 }
 
-export interface TimelineRead {
-  /** false: the session named by the read does not exist. */
+/** A session's state: whether it exists, its end, and the version of its stored danmaku. */
+export interface SessionState {
+  /** false: the room has no such session. */
   found: boolean;
   endedAt: number | null;
-  rows: { member: string; body: string }[];
+  /** Changes whenever the session's stored danmaku change; null before its first danmaku. */
+  version: string | null;
 }
 
-export interface DensitySource {
-  found: boolean;
-  endedAt: number | null;
+export interface TimelineRead extends SessionState {
+  /** The page's stored bodies (JSON Danmaku) joined by commas, in timeline order. */
+  bodies: string;
+  /** How many bodies `bodies` holds. */
+  count: number;
+  /** The page's last member when more follow (where the next page starts); null on the last page. */
+  lastMember: string | null;
+}
+
+export interface DensitySource extends SessionState {
   /** The session's last timeline member ('' when empty). */
   lastMember: string;
-  /** Per-second counters (field → count), when asked for. */
-  counters: Map<number, number>;
+  /** Per-bucket counts from the per-second counters, when asked for and within the limit; else []. */
+  buckets: number[];
 }
 
 export interface SessionRecord {
@@ -81,9 +94,14 @@ type ScriptReply = (string | number | null | ScriptReply)[];
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    replayIngest(numKeys: number, ...args: (string | number)[]): Result<[number, number, number], Context>;
+    replayIngest(
+      numKeys: number,
+      ...args: (string | number)[]
+    ): Result<[number, number, number, number], Context>;
     replayRetract(numKeys: number, ...args: (string | number)[]): Result<[number, string[]], Context>;
     replayPage(numKeys: number, ...args: (string | number)[]): Result<ScriptReply, Context>;
+    replaySessionState(numKeys: number, ...args: (string | number)[]): Result<ScriptReply, Context>;
+    replaySessionEvent(numKeys: number, ...args: (string | number)[]): Result<number, Context>;
     replayDensitySource(numKeys: number, ...args: (string | number)[]): Result<ScriptReply, Context>;
     replayDensityExact(numKeys: number, ...args: (string | number)[]): Result<number[], Context>;
   }
@@ -97,6 +115,8 @@ export class ReplayStoreRepository {
     redis.defineCommand('replayIngest', { lua: INGEST_SCRIPT });
     redis.defineCommand('replayRetract', { lua: RETRACT_SCRIPT });
     redis.defineCommand('replayPage', { lua: PAGE_SCRIPT });
+    redis.defineCommand('replaySessionState', { lua: SESSION_STATE_SCRIPT });
+    redis.defineCommand('replaySessionEvent', { lua: SESSION_EVENT_SCRIPT });
     redis.defineCommand('replayDensitySource', { lua: DENSITY_SOURCE_SCRIPT });
     redis.defineCommand('replayDensityExact', { lua: DENSITY_EXACT_SCRIPT });
   }
@@ -106,17 +126,19 @@ export class ReplayStoreRepository {
    * while the next is built); rejects if any failed, so the whole batch is retried.
    */
   async ingest(plans: Iterable<RoomIngestPlan>): Promise<IngestOutcome> {
-    const calls: Promise<[number, number, number]>[] = [];
+    const calls: Promise<[number, number, number, number]>[] = [];
     for (const plan of plans) {
       const keys = [
         replayKeys.messages(plan.roomId),
         replayKeys.roomTimeline(plan.roomId),
         replayKeys.sessionStarts(plan.roomId),
+        replayKeys.sessionVersions(plan.roomId),
+        replayKeys.sessionsPurged(plan.roomId),
       ];
       for (const s of plan.sessions) {
         keys.push(
           replayKeys.sessionTimeline(plan.roomId, s.sessionId),
-          replayKeys.sessionDensity(plan.roomId, s.sessionId),
+          ...sessionDensityKeys(plan.roomId, s.sessionId),
         );
       }
       const args: (string | number)[] = [plan.sessions.length];
@@ -134,11 +156,12 @@ export class ReplayStoreRepository {
       }
       calls.push(this.redis.replayIngest(keys.length, ...keys, ...args));
     }
-    const outcome: IngestOutcome = { stored: 0, duplicates: 0, retracted: 0 };
-    for (const [stored, duplicates, retracted] of await Promise.all(calls)) {
+    const outcome: IngestOutcome = { stored: 0, duplicates: 0, retracted: 0, expired: 0 };
+    for (const [stored, duplicates, retracted, expired] of await Promise.all(calls)) {
       outcome.stored += stored;
       outcome.duplicates += duplicates;
       outcome.retracted += retracted;
+      outcome.expired += expired;
     }
     return outcome;
   }
@@ -152,14 +175,18 @@ export class ReplayStoreRepository {
 
   /** Unindexes and tombstones; returns how many were removed and the ids stored meanwhile (to redo). */
   async retract(plan: RoomRetractPlan): Promise<{ removed: number; missed: string[] }> {
-    const keys = [replayKeys.messages(plan.roomId), replayKeys.roomTimeline(plan.roomId)];
+    const keys = [
+      replayKeys.messages(plan.roomId),
+      replayKeys.roomTimeline(plan.roomId),
+      replayKeys.sessionVersions(plan.roomId),
+    ];
     for (const sessionId of plan.sessionIds) {
       keys.push(
         replayKeys.sessionTimeline(plan.roomId, sessionId),
-        replayKeys.sessionDensity(plan.roomId, sessionId),
+        ...sessionDensityKeys(plan.roomId, sessionId),
       );
     }
-    const args: (string | number)[] = [];
+    const args: (string | number)[] = [plan.sessionIds.length, ...plan.sessionIds];
     for (const e of plan.entries) {
       const s = e.indexed?.session;
       args.push(
@@ -175,22 +202,36 @@ export class ReplayStoreRepository {
     return { removed, missed };
   }
 
-  async recordSessionStarted(roomId: string, sessionId: string, startedAt: number): Promise<void> {
-    // Authoritative: overwrites a start inferred from danmaku; never touches endedAt.
-    await this.redis.hset(replayKeys.sessionStarts(roomId), sessionId, startedAt);
+  /** Authoritative: overwrites a start inferred from danmaku; never touches endedAt. False if purged. */
+  async recordSessionStarted(roomId: string, sessionId: string, startedAt: number): Promise<boolean> {
+    const recorded = await this.redis.replaySessionEvent(
+      3,
+      replayKeys.sessionStarts(roomId),
+      replayKeys.sessionEnds(roomId),
+      replayKeys.sessionsPurged(roomId),
+      sessionId,
+      startedAt,
+    );
+    return recorded === 1;
   }
 
+  /** False if retention purged the session already. */
   async recordSessionEnded(
     roomId: string,
     sessionId: string,
     startedAt: number,
     endedAt: number,
-  ): Promise<void> {
-    await this.redis
-      .multi()
-      .hset(replayKeys.sessionStarts(roomId), sessionId, startedAt)
-      .hset(replayKeys.sessionEnds(roomId), sessionId, endedAt)
-      .exec();
+  ): Promise<boolean> {
+    const recorded = await this.redis.replaySessionEvent(
+      3,
+      replayKeys.sessionStarts(roomId),
+      replayKeys.sessionEnds(roomId),
+      replayKeys.sessionsPurged(roomId),
+      sessionId,
+      startedAt,
+      endedAt,
+    );
+    return recorded === 1;
   }
 
   /** Every session of a room with its live message count (ZCARD, O(1) each). */
@@ -216,56 +257,81 @@ export class ReplayStoreRepository {
     });
   }
 
+  /** Up to `limit` danmaku of a session's timeline within ZRANGEBYLEX bounds `min`..`max`. */
   async readSessionPage(
     roomId: string,
     sessionId: string,
     min: string,
     max: string,
-    count: number,
+    limit: number,
   ): Promise<TimelineRead> {
     const reply = await this.redis.replayPage(
-      4,
+      5,
       replayKeys.sessionTimeline(roomId, sessionId),
       replayKeys.messages(roomId),
       replayKeys.sessionStarts(roomId),
       replayKeys.sessionEnds(roomId),
+      replayKeys.sessionVersions(roomId),
       min,
       max,
-      count,
+      limit,
       sessionId,
     );
     return toTimelineRead(reply);
   }
 
-  async readRoomPage(roomId: string, min: string, max: string, count: number): Promise<TimelineRead> {
+  /** Existence, end and version of a session in one round trip, without reading its danmaku. */
+  async readSessionState(roomId: string, sessionId: string): Promise<SessionState> {
+    const reply = await this.redis.replaySessionState(
+      3,
+      replayKeys.sessionStarts(roomId),
+      replayKeys.sessionEnds(roomId),
+      replayKeys.sessionVersions(roomId),
+      sessionId,
+    );
+    return toSessionState(reply);
+  }
+
+  /** Up to `limit` danmaku of a room's wall-clock timeline within `min`..`max`. */
+  async readRoomPage(roomId: string, min: string, max: string, limit: number): Promise<TimelineRead> {
     const reply = await this.redis.replayPage(
       2,
       replayKeys.roomTimeline(roomId),
       replayKeys.messages(roomId),
       min,
       max,
-      count,
+      limit,
     );
     return toTimelineRead(reply);
   }
 
-  async readDensitySource(roomId: string, sessionId: string, withCounters: boolean): Promise<DensitySource> {
+  /**
+   * Existence, end, version and last member of a session; with `counters` (a whole-second
+   * width), also its histogram summed in Redis from the coarsest counter level dividing the
+   * width, when it has at most `maxBuckets` buckets.
+   */
+  async readDensitySource(
+    roomId: string,
+    sessionId: string,
+    counters: { bucketMs: number; maxBuckets: number } | null,
+  ): Promise<DensitySource> {
+    const level = counters === null ? null : densityLevelFor(counters.bucketMs);
     const reply = await this.redis.replayDensitySource(
-      4,
+      5,
       replayKeys.sessionStarts(roomId),
       replayKeys.sessionEnds(roomId),
       replayKeys.sessionTimeline(roomId, sessionId),
-      replayKeys.sessionDensity(roomId, sessionId),
+      replayKeys.sessionDensity(roomId, sessionId, level ?? 1),
+      replayKeys.sessionVersions(roomId),
       sessionId,
-      withCounters ? 'counters' : '',
+      counters !== null && level !== null ? counters.bucketMs : '',
+      counters?.maxBuckets ?? 0,
+      level ?? 1,
     );
-    const counters = new Map<number, number>();
-    for (let i = 3; i + 1 < reply.length; i += 2) counters.set(Number(reply[i]), Number(reply[i + 1]));
     return {
-      found: Number(reply[0]) === 1,
-      endedAt: optionalNumber(reply[1]),
-      lastMember: String(reply[2] ?? ''),
-      counters,
+      ...toSessionState(reply),
+      lastMember: String(reply[3] ?? ''),
+      buckets: reply.slice(4).map(Number),
     };
   }
 
@@ -291,9 +357,25 @@ function optionalNumber(v: unknown): number | null {
   return v === null || v === undefined || v === '' ? null : Number(v);
 }
 
+function optionalString(v: unknown): string | null {
+  return v === null || v === undefined || v === '' ? null : String(v);
+}
+
+/** The `{state, endedAt, version, …}` head every session read script answers with. */
+function toSessionState(reply: ScriptReply): SessionState {
+  return {
+    found: Number(reply[0]) === 1,
+    endedAt: optionalNumber(reply[1]),
+    version: optionalString(reply[2]),
+  };
+}
+
 function toTimelineRead(reply: ScriptReply): TimelineRead {
-  const rows: TimelineRead['rows'] = [];
-  for (let i = 2; i + 1 < reply.length; i += 2)
-    rows.push({ member: String(reply[i]), body: String(reply[i + 1]) });
-  return { found: Number(reply[0]) === 1, endedAt: optionalNumber(reply[1]), rows };
+  const bodies = reply.slice(4);
+  return {
+    ...toSessionState(reply),
+    lastMember: optionalString(reply[3]),
+    count: bodies.length,
+    bodies: bodies.join(','),
+  };
 }

@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, Header, Headers, Inject, Param, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import type { z } from 'zod';
 import {
@@ -6,12 +6,11 @@ import {
   roomParamsSchema,
   replaySessionParamsSchema,
   sessionDanmakuQuerySchema,
-  type Danmaku,
-  type Page,
 } from '@danmaku/contracts';
 import { ZodPipe } from '@danmaku/platform';
 import { REPLAY_CONFIG, type ReplayConfig } from '../config/replay.config';
-import { cacheControl } from './cache-policy';
+import { sendSessionAnswer } from './session-answer';
+import type { PageJson } from './page-json';
 import { TimelineService, type RoomDanmakuQuery, type SessionDanmakuQuery } from './timeline.service';
 
 @Controller('v1/rooms/:roomId')
@@ -25,21 +24,21 @@ export class TimelineController {
   async sessionDanmaku(
     @Param(new ZodPipe(replaySessionParamsSchema)) params: z.infer<typeof replaySessionParamsSchema>,
     @Query(new ZodPipe(sessionDanmakuQuerySchema)) query: SessionDanmakuQuery,
-    @Res({ passthrough: true }) res: Response,
-  ): Promise<Page<Danmaku>> {
-    const { page, ended } = await this.timeline.sessionPage(params.roomId, params.sessionId, query);
-    res.setHeader('Cache-Control', cacheControl(ended, this.config.REPLAY_ENDED_SESSION_MAX_AGE_SEC));
-    return page;
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
+    const answer = await this.timeline.sessionPage(params.roomId, params.sessionId, query, ifNoneMatch);
+    sendSessionAnswer(res, answer, this.config.REPLAY_ENDED_SESSION_MAX_AGE_SEC);
   }
 
+  /** Revalidated every time (Express's weak content ETag makes that a cheap 304 on the wire). */
   @Get('danmaku')
-  async roomDanmaku(
+  @Header('Cache-Control', 'no-cache')
+  @Header('Content-Type', 'application/json; charset=utf-8')
+  roomDanmaku(
     @Param(new ZodPipe(roomParamsSchema)) params: z.infer<typeof roomParamsSchema>,
     @Query(new ZodPipe(roomDanmakuQuerySchema)) query: RoomDanmakuQuery,
-    @Res({ passthrough: true }) res: Response,
-  ): Promise<Page<Danmaku>> {
-    const { page } = await this.timeline.roomPage(params.roomId, query);
-    res.setHeader('Cache-Control', cacheControl(false, 0));
-    return page;
+  ): Promise<PageJson> {
+    return this.timeline.roomPage(params.roomId, query);
   }
 }

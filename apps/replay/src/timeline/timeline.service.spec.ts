@@ -1,7 +1,8 @@
-import type { Danmaku } from '@danmaku/contracts';
+import type { Danmaku, Page } from '@danmaku/contracts';
+import { parsePageJson, type PageJson } from './page-json';
 import { DomainException } from '@danmaku/platform';
 import { indexesOf } from '../store/replay-keys';
-import type { ReplayStoreRepository, TimelineRead } from '../store/replay-store.repository';
+import type { ReplayStoreRepository, SessionState, TimelineRead } from '../store/replay-store.repository';
 import { TimelineService } from './timeline.service';
 
 /** In-memory stand-in for the store's page reads, with ZRANGEBYLEX semantics. */
@@ -11,6 +12,14 @@ class FakeStore {
   readonly session: string[] = [];
   sessionKnown = true;
   endedAt: number | null = null;
+  version: string | null = '3';
+  stateReads = 0;
+  pageReads = 0;
+
+  async readSessionState(): Promise<SessionState> {
+    this.stateReads++;
+    return { found: this.sessionKnown, endedAt: this.endedAt, version: this.version };
+  }
 
   add(d: Danmaku): void {
     const idx = indexesOf(d);
@@ -24,25 +33,45 @@ class FakeStore {
     _s: string,
     min: string,
     max: string,
-    count: number,
+    limit: number,
   ): Promise<TimelineRead> {
-    if (!this.sessionKnown) return { found: false, endedAt: null, rows: [] };
-    return { found: true, endedAt: this.endedAt, rows: this.select(this.session, min, max, count) };
+    this.pageReads++;
+    if (!this.sessionKnown)
+      return { found: false, endedAt: null, version: null, bodies: '', count: 0, lastMember: null };
+    return {
+      found: true,
+      endedAt: this.endedAt,
+      version: this.version,
+      ...this.select(this.session, min, max, limit),
+    };
   }
 
-  async readRoomPage(_r: string, min: string, max: string, count: number): Promise<TimelineRead> {
-    return { found: true, endedAt: null, rows: this.select(this.room, min, max, count) };
+  async readRoomPage(_r: string, min: string, max: string, limit: number): Promise<TimelineRead> {
+    return { found: true, endedAt: null, version: null, ...this.select(this.room, min, max, limit) };
   }
 
-  private select(members: string[], min: string, max: string, count: number) {
+  /** The page script's answer: up to `limit` bodies joined, the last member when more follow. */
+  private select(members: string[], min: string, max: string, limit: number) {
     const above = (m: string) => min === '-' || (min[0] === '(' ? m > min.slice(1) : m >= min.slice(1));
     const below = (m: string) => max === '+' || (max[0] === '(' ? m < max.slice(1) : m <= max.slice(1));
-    return [...members]
+    const selected = [...members]
       .sort()
       .filter((m) => above(m) && below(m))
-      .slice(0, count)
-      .map((member) => ({ member, body: this.bodies.get(member.split(':').slice(2).join(':')) as string }));
+      .slice(0, limit + 1);
+    const page = selected.slice(0, limit);
+    return {
+      bodies: page.map((m) => this.bodies.get(m.split(':').slice(2).join(':'))).join(','),
+      count: page.length,
+      lastMember: selected.length > limit ? page[page.length - 1] : null,
+    };
   }
+}
+
+/** The page of a full answer (a 304 answer has none). */
+function bodyOf(answer: { body: PageJson | null } | PageJson): Page<Danmaku> {
+  const json = typeof answer === 'string' ? answer : answer.body;
+  if (json === null) throw new Error('expected a body, got a 304 answer');
+  return parsePageJson(json);
 }
 
 let seq = 0;
@@ -80,7 +109,7 @@ describe('TimelineService', () => {
     let cursor: string | undefined;
     let pages = 0;
     do {
-      const { page } = await service.sessionPage('r1', 's1', { limit: 100, cursor });
+      const page = bodyOf(await service.sessionPage('r1', 's1', { limit: 100, cursor }));
       seen.push(...page.items.map((d) => d.id));
       cursor = page.nextCursor ?? undefined;
       pages++;
@@ -93,33 +122,37 @@ describe('TimelineService', () => {
     expect(seen).toEqual(Array.from({ length: 260 }, (_, i) => `id-${i + 1}`));
   });
 
+  it('splices stored bodies into exactly the JSON of the parsed page', async () => {
+    const added = [0, 1, 2].map((offset) => danmaku(offset));
+    for (const d of added) store.add(d);
+    const answer = await service.sessionPage('r1', 's1', { limit: 2 });
+    const page = bodyOf(answer);
+    expect(page.items).toEqual(added.slice(0, 2));
+    expect(answer.body).toBe(JSON.stringify(page));
+  });
+
   it('answers nextCursor null when the last page is exactly full', async () => {
     for (let i = 0; i < 100; i++) store.add(danmaku(i));
-    const { page } = await service.sessionPage('r1', 's1', { limit: 100 });
+    const page = bodyOf(await service.sessionPage('r1', 's1', { limit: 100 }));
     expect(page.items).toHaveLength(100);
     expect(page.nextCursor).toBeNull();
   });
 
   it('windows by offset, from-inclusive and to-exclusive', async () => {
     for (const off of [0, 1000, 1999, 2000, 3000]) store.add(danmaku(off));
-    const { page } = await service.sessionPage('r1', 's1', { fromMs: 1000, toMs: 2000, limit: 10 });
+    const page = bodyOf(await service.sessionPage('r1', 's1', { fromMs: 1000, toMs: 2000, limit: 10 }));
     expect(page.items.map((d) => d.offsetMs)).toEqual([1000, 1999]);
   });
 
   it('pages the room history by sentAt with room cursors', async () => {
     for (let i = 0; i < 5; i++) store.add(danmaku(i * 10));
-    const first = await service.roomPage('r1', { limit: 2, from: 1_700_000_000_010 });
-    expect(first.page.items.map((d) => d.seq)).toEqual([2, 3]);
-    const second = await service.roomPage('r1', {
-      limit: 2,
-      from: 1_700_000_000_010,
-      cursor: first.page.nextCursor!,
-    });
-    expect(second.page.items.map((d) => d.seq)).toEqual([4, 5]);
-    expect(second.page.nextCursor).toBeNull();
-    await expect(
-      service.sessionPage('r1', 's1', { limit: 2, cursor: first.page.nextCursor! }),
-    ).rejects.toMatchObject({
+    const first = bodyOf(await service.roomPage('r1', { limit: 2, from: 1_700_000_000_010 }));
+    expect(first.items.map((d) => d.seq)).toEqual([2, 3]);
+    const cursor = String(first.nextCursor);
+    const second = bodyOf(await service.roomPage('r1', { limit: 2, from: 1_700_000_000_010, cursor }));
+    expect(second.items.map((d) => d.seq)).toEqual([4, 5]);
+    expect(second.nextCursor).toBeNull();
+    await expect(service.sessionPage('r1', 's1', { limit: 2, cursor })).rejects.toMatchObject({
       code: 'INVALID_PAYLOAD',
     });
   });
@@ -128,6 +161,28 @@ describe('TimelineService', () => {
     expect((await service.sessionPage('r1', 's1', { limit: 1 })).ended).toBe(false);
     store.endedAt = 5;
     expect((await service.sessionPage('r1', 's1', { limit: 1 })).ended).toBe(true);
+  });
+
+  it('answers without a body, and without reading the timeline, when If-None-Match is current', async () => {
+    store.add(danmaku(0));
+    const full = await service.sessionPage('r1', 's1', { limit: 10 });
+    expect(full.etag).toBe('"r1-3"');
+    expect(store.stateReads).toBe(0);
+
+    const fresh = await service.sessionPage('r1', 's1', { limit: 10 }, full.etag);
+    expect(fresh).toEqual({ body: null, etag: '"r1-3"', ended: false });
+    expect(store.pageReads).toBe(1);
+
+    // A retraction or a new danmaku bumps the version: the old tag no longer matches.
+    store.version = '4';
+    const changed = await service.sessionPage('r1', 's1', { limit: 10 }, full.etag);
+    expect(changed.etag).toBe('"r1-4"');
+    expect(bodyOf(changed).items).toHaveLength(1);
+
+    // Bad input is refused before any conditional answer.
+    await expect(
+      service.sessionPage('r1', 's1', { limit: 10, cursor: 'bad' }, '"r1-4"'),
+    ).rejects.toMatchObject({ code: 'INVALID_PAYLOAD' });
   });
 
   it('answers NOT_FOUND for an unknown session', async () => {

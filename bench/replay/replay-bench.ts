@@ -25,6 +25,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { Agent, get as httpGet } from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -343,20 +344,32 @@ async function loadSession(ns: string): Promise<LoadResult> {
 
 // ---------------------------------------------------------------- phase 3: reads
 
-async function timed(
+/**
+ * One GET over a kept-alive node:http connection (lighter than fetch's web streams, so the
+ * client adds as little as possible to what is measured); the body is read in full.
+ */
+const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+function timed(
   url: string,
   headers?: Record<string, string>,
-): Promise<{ ms: number; status: number; body: ArrayBuffer }> {
-  const t = performance.now();
-  const res = await fetch(url, { headers });
-  const body = await res.arrayBuffer();
-  return { ms: performance.now() - t, status: res.status, body };
+): Promise<{ ms: number; status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const t = performance.now();
+    httpGet(url, { agent, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({ ms: performance.now() - t, status: res.statusCode ?? 0, body: Buffer.concat(chunks) }),
+      );
+      res.on('error', reject);
+    }).on('error', reject);
+  });
 }
 
 async function measure(
   n: number,
   url: () => string,
-  check: (status: number, body: ArrayBuffer) => void,
+  check: (status: number, body: Buffer) => void,
   headers?: Record<string, string>,
 ): Promise<Latency> {
   const samples: number[] = [];
@@ -388,7 +401,7 @@ async function concurrent(
   return { rps: Math.round((total / (performance.now() - t0)) * 1000), latency: latency(samples) };
 }
 
-const json = (body: ArrayBuffer) => JSON.parse(Buffer.from(body).toString('utf8'));
+const json = (body: Buffer) => JSON.parse(body.toString('utf8'));
 
 async function reads(ns: string, durationMs: number) {
   const load = await waitForQuiet('reads');
@@ -396,7 +409,7 @@ async function reads(ns: string, durationMs: number) {
   const base = `${app.url}/v1/rooms/${ROOM}/sessions/${SESSION}`;
   const randomFrom = () => Math.floor(Math.random() * (durationMs - 5 * 60_000));
   const pageUrl = () => `${base}/danmaku?fromMs=${randomFrom()}&limit=1000`;
-  const fullPage = (status: number, body: ArrayBuffer) => {
+  const fullPage = (status: number, body: Buffer) => {
     if (status !== 200 || json(body).items.length !== 1000) throw new Error(`page: ${status}`);
   };
   const ok = (status: number) => {
@@ -420,9 +433,12 @@ async function reads(ns: string, durationMs: number) {
     density2s: await measure(Math.ceil(REQUESTS / 2), () => `${base}/density?bucketMs=2000`, ok),
     densityExact1500: await measure(Math.ceil(REQUESTS / 5), () => `${base}/density?bucketMs=1500`, ok),
     page304: await (async () => {
-      const first = await fetch(`${base}/danmaku?fromMs=0&limit=1000`);
-      await first.arrayBuffer();
-      const etag = first.headers.get('etag') ?? '';
+      const etag = await new Promise<string>((resolve, reject) =>
+        httpGet(`${base}/danmaku?fromMs=0&limit=1000`, { agent }, (res) => {
+          res.resume();
+          resolve(String(res.headers.etag));
+        }).on('error', reject),
+      );
       return measure(
         REQUESTS,
         () => `${base}/danmaku?fromMs=0&limit=1000`,
@@ -452,7 +468,7 @@ async function baselines(ns: string, durationMs: number) {
     const t = performance.now();
     const read = await store.readSessionPage(ROOM, SESSION, min, max, 1000);
     scriptPage.push(performance.now() - t);
-    if (read.count !== 1000) throw new Error(`script page: ${read.count}`);
+    if (read.bodies.length !== 1000) throw new Error(`script page: ${read.bodies.length}`);
   }
   // Offset paging: the page at a random position found by skipping `offset` members (O(offset)).
   const offsetPaging: number[] = [];
@@ -579,6 +595,7 @@ async function main(): Promise<void> {
     console.log(md);
     console.log(`written: ${join(OUT, `replay-${stamp}.{json,md}`)}`);
   } finally {
+    agent.destroy();
     for (const app of apps) await app.stop().catch(() => undefined);
     for (const ns of namespaces) await dropNamespace(ns);
   }

@@ -134,9 +134,9 @@ describe('replay store maintenance (real Redis)', () => {
 
     expect((await store.listSessions(room)).map((s) => s.sessionId)).toEqual(['recent']);
     expect((await store.readSessionPage(room, 'old', '-', '+', 10)).found).toBe(false);
-    expect((await store.readSessionPage(room, 'recent', '-', '+', 10)).count).toBe(2);
+    expect((await store.readSessionPage(room, 'recent', '-', '+', 10)).bodies).toHaveLength(2);
     const historyPage = await store.readRoomPage(room, '-', '+', 10);
-    const history = (JSON.parse(`[${historyPage.bodies}]`) as Danmaku[]).map((d) => d.id);
+    const history = historyPage.bodies.map((b) => (JSON.parse(b.toString('utf8')) as Danmaku).id);
     expect(history).toEqual([recent[1].id, newLoose.id]);
     // Left: the kept session's 2 bodies, the recent session-less one, and the tombstone.
     expect(await redis.hlen(replayKeys.messages(room))).toBe(4);

@@ -70,7 +70,7 @@ describe('ReplayStoreRepository (real Redis)', () => {
       expired: 0,
     });
     expect((await store.listSessions('dups'))[0].count).toBe(2);
-    expect((await store.readRoomPage('dups', '-', '+', 10)).count).toBe(3);
+    expect((await store.readRoomPage('dups', '-', '+', 10)).bodies).toHaveLength(3);
   });
 
   it('reports an id stored after the caller read its body; the redo removes it for good', async () => {
@@ -79,7 +79,7 @@ describe('ReplayStoreRepository (real Redis)', () => {
     const stalePlan = buildRetractPlan('race', [d.id], [null]);
     await store.ingest(buildIngestPlans([d]));
     expect(await store.retract(stalePlan)).toEqual({ removed: 0, missed: [d.id] });
-    expect((await store.readSessionPage('race', 's', '-', '+', 10)).count).toBe(1);
+    expect((await store.readSessionPage('race', 's', '-', '+', 10)).bodies).toHaveLength(1);
 
     const fresh = buildRetractPlan('race', [d.id], await store.readBodies('race', [d.id]));
     expect(await store.retract(fresh)).toEqual({ removed: 1, missed: [] });
@@ -91,7 +91,7 @@ describe('ReplayStoreRepository (real Redis)', () => {
       retracted: 1,
       expired: 0,
     });
-    expect(await store.readSessionPage('race', 's', '-', '+', 10)).toMatchObject({ count: 0, bodies: '' });
+    expect(await store.readSessionPage('race', 's', '-', '+', 10)).toMatchObject({ bodies: [] });
     expect(await store.readDensitySource('race', 's', { bucketMs: 1000, maxBuckets: 100 })).toMatchObject({
       lastMember: '',
       buckets: [],
@@ -123,16 +123,16 @@ describe('ReplayStoreRepository (real Redis)', () => {
     const items = [danmaku('paged', 30), danmaku('paged', 10), danmaku('paged', 20)];
     await store.ingest(buildIngestPlans(items));
     const first = await store.readSessionPage('paged', 's', '-', '+', 2);
-    expect(first.count).toBe(2);
-    expect(JSON.parse(`[${first.bodies}]`)).toEqual([items[1], items[2]]);
+    expect(first.bodies.map((b) => JSON.parse(b.toString('utf8')))).toEqual([items[1], items[2]]);
     expect(first.lastMember).not.toBeNull();
     expect(positionOfMember(String(first.lastMember))).toEqual({ at: 20, seq: items[2].seq });
     const all = await store.readSessionPage('paged', 's', '-', '+', 3);
-    expect(all).toMatchObject({ count: 3, lastMember: null });
+    expect(all.bodies).toHaveLength(3);
+    expect(all.lastMember).toBeNull();
     // A member whose body is gone (a store damaged by hand) is skipped, never served.
     await redis.zadd(replayKeys.sessionTimeline('paged', 's'), 0, '0000000000001:000000000001:stray');
     const damaged = await store.readSessionPage('paged', 's', '-', '+', 2);
-    expect(damaged.count).toBe(1);
+    expect(damaged.bodies).toHaveLength(1);
     expect(damaged.lastMember).not.toBeNull();
   });
 });

@@ -68,10 +68,11 @@ export interface SessionState {
 }
 
 export interface TimelineRead extends SessionState {
-  /** The page's stored bodies (JSON Danmaku) joined by commas, in timeline order. */
-  bodies: string;
-  /** How many bodies `bodies` holds. */
-  count: number;
+  /**
+   * The page's stored bodies (UTF-8 JSON of a Danmaku each), in timeline order, as raw bytes:
+   * they go to the wire as they are, never decoded into strings and encoded back.
+   */
+  bodies: Buffer[];
   /** The page's last member when more follow (where the next page starts); null on the last page. */
   lastMember: string | null;
 }
@@ -91,6 +92,7 @@ export interface SessionRecord {
 }
 
 type ScriptReply = (string | number | null | ScriptReply)[];
+type BufferReply = (Buffer | number | null)[];
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -99,7 +101,8 @@ declare module 'ioredis' {
       ...args: (string | number)[]
     ): Result<[number, number, number, number], Context>;
     replayRetract(numKeys: number, ...args: (string | number)[]): Result<[number, string[]], Context>;
-    replayPage(numKeys: number, ...args: (string | number)[]): Result<ScriptReply, Context>;
+    /** ioredis defines a `…Buffer` twin of every defineCommand: bulk replies come back as Buffers. */
+    replayPageBuffer(numKeys: number, ...args: (string | number)[]): Result<BufferReply, Context>;
     replaySessionState(numKeys: number, ...args: (string | number)[]): Result<ScriptReply, Context>;
     replaySessionEvent(numKeys: number, ...args: (string | number)[]): Result<number, Context>;
     replayDensitySource(numKeys: number, ...args: (string | number)[]): Result<ScriptReply, Context>;
@@ -265,7 +268,7 @@ export class ReplayStoreRepository {
     max: string,
     limit: number,
   ): Promise<TimelineRead> {
-    const reply = await this.redis.replayPage(
+    const reply = await this.redis.replayPageBuffer(
       5,
       replayKeys.sessionTimeline(roomId, sessionId),
       replayKeys.messages(roomId),
@@ -294,7 +297,7 @@ export class ReplayStoreRepository {
 
   /** Up to `limit` danmaku of a room's wall-clock timeline within `min`..`max`. */
   async readRoomPage(roomId: string, min: string, max: string, limit: number): Promise<TimelineRead> {
-    const reply = await this.redis.replayPage(
+    const reply = await this.redis.replayPageBuffer(
       2,
       replayKeys.roomTimeline(roomId),
       replayKeys.messages(roomId),
@@ -370,12 +373,9 @@ function toSessionState(reply: ScriptReply): SessionState {
   };
 }
 
-function toTimelineRead(reply: ScriptReply): TimelineRead {
-  const bodies = reply.slice(4);
-  return {
-    ...toSessionState(reply),
-    lastMember: optionalString(reply[3]),
-    count: bodies.length,
-    bodies: bodies.join(','),
-  };
+function toTimelineRead(reply: BufferReply): TimelineRead {
+  const head = reply.slice(0, 4).map((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : v));
+  const bodies: Buffer[] = [];
+  for (const body of reply.slice(4)) if (Buffer.isBuffer(body)) bodies.push(body);
+  return { ...toSessionState(head), lastMember: optionalString(head[3]), bodies };
 }

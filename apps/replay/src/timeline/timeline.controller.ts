@@ -1,4 +1,4 @@
-import { Controller, Get, Header, Headers, Inject, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Inject, Param, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import type { z } from 'zod';
 import {
@@ -9,8 +9,7 @@ import {
 } from '@danmaku/contracts';
 import { ZodPipe } from '@danmaku/platform';
 import { REPLAY_CONFIG, type ReplayConfig } from '../config/replay.config';
-import { sendSessionAnswer } from './session-answer';
-import type { PageJson } from './page-json';
+import { sendJson, sendSessionAnswer } from './session-answer';
 import { TimelineService, type RoomDanmakuQuery, type SessionDanmakuQuery } from './timeline.service';
 
 @Controller('v1/rooms/:roomId')
@@ -31,14 +30,17 @@ export class TimelineController {
     sendSessionAnswer(res, answer, this.config.REPLAY_ENDED_SESSION_MAX_AGE_SEC);
   }
 
-  /** Revalidated every time (Express's weak content ETag makes that a cheap 304 on the wire). */
+  /**
+   * Revalidated every time: Express adds a weak content ETag to the JSON bytes, so an
+   * unchanged history answers 304.
+   */
   @Get('danmaku')
-  @Header('Cache-Control', 'no-cache')
-  @Header('Content-Type', 'application/json; charset=utf-8')
-  roomDanmaku(
+  async roomDanmaku(
     @Param(new ZodPipe(roomParamsSchema)) params: z.infer<typeof roomParamsSchema>,
     @Query(new ZodPipe(roomDanmakuQuerySchema)) query: RoomDanmakuQuery,
-  ): Promise<PageJson> {
-    return this.timeline.roomPage(params.roomId, query);
+    @Res() res: Response,
+  ): Promise<void> {
+    const page = await this.timeline.roomPage(params.roomId, query);
+    sendJson(res, page, 'no-cache');
   }
 }

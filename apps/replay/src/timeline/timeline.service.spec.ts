@@ -37,7 +37,7 @@ class FakeStore {
   ): Promise<TimelineRead> {
     this.pageReads++;
     if (!this.sessionKnown)
-      return { found: false, endedAt: null, version: null, bodies: '', count: 0, lastMember: null };
+      return { found: false, endedAt: null, version: null, bodies: [], lastMember: null };
     return {
       found: true,
       endedAt: this.endedAt,
@@ -60,8 +60,7 @@ class FakeStore {
       .slice(0, limit + 1);
     const page = selected.slice(0, limit);
     return {
-      bodies: page.map((m) => this.bodies.get(m.split(':').slice(2).join(':'))).join(','),
-      count: page.length,
+      bodies: page.map((m) => Buffer.from(String(this.bodies.get(m.split(':').slice(2).join(':'))))),
       lastMember: selected.length > limit ? page[page.length - 1] : null,
     };
   }
@@ -69,7 +68,7 @@ class FakeStore {
 
 /** The page of a full answer (a 304 answer has none). */
 function bodyOf(answer: { body: PageJson | null } | PageJson): Page<Danmaku> {
-  const json = typeof answer === 'string' ? answer : answer.body;
+  const json = Buffer.isBuffer(answer) ? answer : answer.body;
   if (json === null) throw new Error('expected a body, got a 304 answer');
   return parsePageJson(json);
 }
@@ -128,7 +127,7 @@ describe('TimelineService', () => {
     const answer = await service.sessionPage('r1', 's1', { limit: 2 });
     const page = bodyOf(answer);
     expect(page.items).toEqual(added.slice(0, 2));
-    expect(answer.body).toBe(JSON.stringify(page));
+    expect(answer.body?.toString('utf8')).toBe(JSON.stringify(page));
   });
 
   it('answers nextCursor null when the last page is exactly full', async () => {

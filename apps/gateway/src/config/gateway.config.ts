@@ -41,6 +41,11 @@ export const gatewayEnvSchema = z.object({
   GATEWAY_SOCKET_BUFFER_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
   /** A socket still behind after this long is disconnected (it can rejoin with sinceSeq). */
   GATEWAY_SLOW_CONSUMER_GRACE_MS: msVar(10_000),
+  /**
+   * A resend of a nonce whose first attempt is still pending waits this long for that
+   * outcome, then answers `UNAVAILABLE` (retry with the same nonce). Below the SDK's 5 s ack timeout.
+   */
+  GATEWAY_NONCE_WAIT_MS: msVar(3_000),
   /** How long room settings are cached in the gateway for early checks. */
   GATEWAY_SETTINGS_CACHE_MS: msVar(1_000),
 });
@@ -56,3 +61,9 @@ export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
 export const JOIN_RECENT_COUNT = 50;
 /** A nonce answers with the same id for this long. */
 export const NONCE_TTL_SEC = 600;
+/**
+ * A nonce whose first attempt is still being handed to Kafka stays claimed this long at
+ * most: longer than the producer's worst case (request timeout 10 s over 9 tries with
+ * backoff, ~115 s), so only a gateway that died mid-attempt lets it lapse.
+ */
+export const NONCE_PENDING_TTL_SEC = 150;

@@ -9,7 +9,17 @@ import type { SubmissionPublisher } from './submission.publisher';
 
 const user: Principal = { userId: 'u1', nickname: 'Ann', role: 'user', sessionId: 's1', expiresAt: Date.now() + 60_000 };
 
-function setup(opts: { settings?: Partial<RoomSettings>; available?: boolean; publishFails?: boolean; sanctions?: UserSanctions } = {}) {
+interface SetupOptions {
+  settings?: Partial<RoomSettings>;
+  available?: boolean;
+  publishFails?: boolean;
+  sanctions?: UserSanctions;
+  /** Each publish waits for this before it settles (a stalled broker). */
+  publishGate?: Promise<void>;
+  nonceWaitMs?: number;
+}
+
+function setup(opts: SetupOptions = {}) {
   const published: DanmakuSubmitted[] = [];
   const nonces = new Map<string, string>();
   const released: string[] = [];
@@ -17,11 +27,15 @@ function setup(opts: { settings?: Partial<RoomSettings>; available?: boolean; pu
   const nonceRepo = {
     claim: async (_u: string, n: string, id: string) => {
       const had = nonces.get(n);
-      if (had) return { claimed: false, id: had };
-      nonces.set(n, id);
+      if (had) return { claimed: false, state: had.startsWith('p:') ? 'pending' : 'queued', id: had.slice(2) };
+      nonces.set(n, `p:${id}`);
       return { claimed: true };
     },
-    release: async (_u: string, n: string) => {
+    markQueued: async (_u: string, n: string, id: string) => {
+      if (nonces.get(n) === `p:${id}`) nonces.set(n, `q:${id}`);
+    },
+    release: async (_u: string, n: string, id: string) => {
+      if (nonces.get(n) !== `p:${id}`) return;
       released.push(n);
       nonces.delete(n);
     },
@@ -30,12 +44,22 @@ function setup(opts: { settings?: Partial<RoomSettings>; available?: boolean; pu
   const publisher = {
     available: opts.available ?? true,
     publish: async (s: DanmakuSubmitted) => {
+      await opts.publishGate;
       if (opts.publishFails) throw new Error('broker down');
       published.push(s);
     },
   } as unknown as SubmissionPublisher;
   const sanctions = { of: async () => opts.sanctions ?? {} } as unknown as SanctionsRepository;
-  const svc = new DanmakuService(rooms, sanctions, nonceRepo, rate, publisher, { app: 'gateway', instanceId: 'gw-test' }, new MetricsService());
+  const svc = new DanmakuService(
+    rooms,
+    sanctions,
+    nonceRepo,
+    rate,
+    publisher,
+    { app: 'gateway', instanceId: 'gw-test' },
+    { GATEWAY_NONCE_WAIT_MS: opts.nonceWaitMs ?? 3000 },
+    new MetricsService(),
+  );
   return { svc, published, released };
 }
 
@@ -91,5 +115,62 @@ describe('DanmakuService.send', () => {
     expect(released).toEqual(['n2']);
     expect(published).toEqual([]);
     expect(await codeOf(setup({ available: false }).svc.send(sender(), { roomId: 'r', text: 'x' }))).toBe('UNAVAILABLE');
+  });
+
+  describe('a resend while the first attempt is still pending', () => {
+    function gate() {
+      let open!: () => void;
+      const promise = new Promise<void>((r) => (open = r));
+      return { promise, open };
+    }
+
+    it('waits for the first attempt and answers its id only once it is queued', async () => {
+      const g = gate();
+      const { svc, published } = setup({ publishGate: g.promise });
+      const first = svc.send(sender(), { roomId: 'r', text: 'x', nonce: 'n3' });
+      let resendDone = false;
+      const resend = svc.send(sender({ socketId: 'sock2' }), { roomId: 'r', text: 'x', nonce: 'n3' }).finally(() => (resendDone = true));
+      await new Promise((r) => setTimeout(r, 50));
+      expect(resendDone).toBe(false);
+      g.open();
+      const [a, b] = await Promise.all([first, resend]);
+      expect(b.id).toBe(a.id);
+      expect(published).toHaveLength(1);
+    });
+
+    it('queues the resend itself when the first attempt failed', async () => {
+      const g = gate();
+      let fail = true;
+      const base = setup({ publishGate: g.promise });
+      const publish = base.svc['publisher'].publish.bind(base.svc['publisher']);
+      base.svc['publisher'].publish = async (s: DanmakuSubmitted) => {
+        await g.promise;
+        if (fail) {
+          fail = false;
+          throw new Error('broker down');
+        }
+        return publish(s);
+      };
+      const first = codeOf(base.svc.send(sender(), { roomId: 'r', text: 'x', nonce: 'n4' }));
+      const resend = base.svc.send(sender(), { roomId: 'r', text: 'x', nonce: 'n4' });
+      g.open();
+      expect(await first).toBe('UNAVAILABLE');
+      const ack = await resend;
+      expect(base.published.map((p) => p.id)).toEqual([ack.id]);
+    });
+
+    it('answers a retryable UNAVAILABLE, never ok, while the first attempt stays stuck', async () => {
+      const g = gate();
+      const { svc, published } = setup({ publishGate: g.promise, nonceWaitMs: 100 });
+      const first = svc.send(sender(), { roomId: 'r', text: 'x', nonce: 'n5' });
+      await expect(svc.send(sender(), { roomId: 'r', text: 'x', nonce: 'n5' })).rejects.toMatchObject({
+        code: 'UNAVAILABLE',
+        retryAfterMs: 1000,
+      });
+      g.open();
+      const a = await first;
+      expect((await svc.send(sender(), { roomId: 'r', text: 'x', nonce: 'n5' })).id).toBe(a.id);
+      expect(published).toHaveLength(1);
+    });
   });
 });

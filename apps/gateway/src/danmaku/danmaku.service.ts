@@ -8,6 +8,7 @@ import {
   type Principal,
 } from '@danmaku/contracts';
 import { APP_IDENTITY, DomainException, MetricsService, type AppIdentity } from '@danmaku/platform';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { RoomStateRepository } from '../room/room-state.repository';
 import { SanctionsRepository } from '../room/sanctions.repository';
 import { NonceRepository } from './nonce.repository';
@@ -35,6 +36,9 @@ export interface Sender {
 export class DanmakuService {
   private readonly submitted;
   private readonly refused;
+  private readonly resendWaits;
+  /** This instance's attempts in flight, by sender and nonce: a local resend awaits them. */
+  private readonly inflight = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly rooms: RoomStateRepository,
@@ -43,8 +47,14 @@ export class DanmakuService {
     private readonly rate: SendRateLimiter,
     private readonly publisher: SubmissionPublisher,
     @Inject(APP_IDENTITY) private readonly identity: AppIdentity,
+    @Inject(GATEWAY_CONFIG) private readonly config: Pick<GatewayConfig, 'GATEWAY_NONCE_WAIT_MS'>,
     metrics: MetricsService,
   ) {
+    this.resendWaits = metrics.counter(
+      'gateway_nonce_resend_waits_total',
+      'Resends that found their nonce still pending, by outcome',
+      ['outcome'],
+    );
     this.submitted = metrics.counter('gateway_danmaku_submitted_total', 'Danmaku queued for moderation');
     this.refused = metrics.counter('gateway_danmaku_refused_total', 'Sends refused at the gateway', ['code']);
   }
@@ -88,18 +98,36 @@ export class DanmakuService {
 
     await sender.turn?.previous;
     const id = uuidv7();
-    if (payload.nonce) {
-      const claim = await this.nonces.claim(principal.userId, payload.nonce, id);
-      // A resend: answer with the first id, queue nothing new.
-      if (!claim.claimed) return { id: claim.id };
-    }
-    await this.rate.consume(principal.userId).catch(async (e: unknown) => {
-      if (payload.nonce) await this.nonces.release(principal.userId, payload.nonce, id);
-      throw e;
-    });
-    let queued: Promise<void>;
+    const nonce = payload.nonce;
+    if (!nonce) return this.queue(sender, payload, id);
+    const earlier = await this.claimNonce(principal.userId, nonce, id);
+    // A resend of a queued message: answer with the first id, queue nothing new.
+    if (earlier !== null) return { id: earlier };
+    // Resends on this instance wait for this attempt's outcome to be written.
+    const key = inflightKey(principal.userId, nonce);
+    let settle!: () => void;
+    this.inflight.set(key, new Promise<void>((r) => (settle = r)));
     try {
-      queued = this.publisher.publish({
+      const ack = await this.queue(sender, payload, id).catch(async (e: unknown) => {
+        await this.nonces.release(principal.userId, nonce, id).catch(() => undefined);
+        throw e;
+      });
+      // Only now may a resend be answered with this id. Should this write fail, the pending
+      // mark stays: resends are told to retry until it lapses, never `ok` for a lost message.
+      await this.nonces.markQueued(principal.userId, nonce, id).catch(() => undefined);
+      return ack;
+    } finally {
+      this.inflight.delete(key);
+      settle();
+    }
+  }
+
+  /** Rate check, then the durable hand-off to Kafka. */
+  private async queue(sender: Sender, payload: DanmakuSendPayload, id: string): Promise<DanmakuSendAck> {
+    const { principal } = sender;
+    await this.rate.consume(principal.userId);
+    try {
+      const queued = this.publisher.publish({
         id,
         roomId: payload.roomId,
         userId: principal.userId,
@@ -116,10 +144,52 @@ export class DanmakuService {
       sender.turn?.handedOver();
       await queued;
     } catch {
-      if (payload.nonce) await this.nonces.release(principal.userId, payload.nonce, id).catch(() => undefined);
       throw new DomainException('UNAVAILABLE', 'Cannot queue messages right now; nothing was queued');
     }
     this.submitted.inc();
     return { id };
   }
+
+  /**
+   * Claims `nonce` for attempt `id`. Returns null when claimed (the caller queues it), or
+   * the id of an earlier attempt that is durably queued. An earlier attempt still pending
+   * (on this or another instance) is waited for; if it fails the nonce is free and claimed
+   * here; if it is still pending after GATEWAY_NONCE_WAIT_MS the resend is refused with a
+   * retryable UNAVAILABLE: `ok` always means "durably queued".
+   */
+  private async claimNonce(userId: string, nonce: string, id: string): Promise<string | null> {
+    const deadline = Date.now() + this.config.GATEWAY_NONCE_WAIT_MS;
+    let waited = false;
+    for (;;) {
+      const claim = await this.nonces.claim(userId, nonce, id);
+      if (claim.claimed) {
+        if (waited) this.resendWaits.inc({ outcome: 'earlier_failed' });
+        return null;
+      }
+      if (claim.state === 'queued') {
+        if (waited) this.resendWaits.inc({ outcome: 'queued' });
+        return claim.id;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        this.resendWaits.inc({ outcome: 'timeout' });
+        throw new DomainException(
+          'UNAVAILABLE',
+          'An earlier attempt with this nonce is still being queued; retry with the same nonce',
+          { nonce, pendingId: claim.id },
+          1000,
+        );
+      }
+      waited = true;
+      const local = this.inflight.get(inflightKey(userId, nonce));
+      // Same instance: wake when the attempt settles; another instance's: poll Redis.
+      await Promise.race([local ?? sleep(100), sleep(Math.min(left, 500))]);
+    }
+  }
+}
+
+const inflightKey = (userId: string, nonce: string) => `${userId}\0${nonce}`;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
 }

@@ -1,29 +1,57 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { REDIS } from '@danmaku/platform';
-import { NONCE_TTL_SEC } from '../config/gateway.config';
+import { NONCE_PENDING_TTL_SEC, NONCE_TTL_SEC } from '../config/gateway.config';
 
 const nonceKey = (userId: string, nonce: string) => `gw:nonce:{${userId}}:${nonce}`;
 
-/** Remembers which id a sender's nonce got, across every gateway instance, for 10 minutes. */
+/**
+ * What a nonce stands for: `pending` while its first attempt is being handed to Kafka,
+ * `queued` once Kafka took it. Stored as `p:<id>` / `q:<id>`; a bare id (written before
+ * the states existed) reads as queued.
+ */
+export type NonceClaim = { claimed: true } | { claimed: false; state: 'pending' | 'queued'; id: string };
+
+/** Marks a pending nonce queued, only if it still names this attempt (compare-and-set). */
+const MARK_QUEUED = `
+local v = redis.call('GET', KEYS[1])
+if v == ARGV[1] or v == false then
+  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+  return 1
+end
+return 0`;
+
+/** Frees a nonce whose attempt failed, only if it still names this attempt (compare-and-delete). */
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+/**
+ * Remembers what a sender's nonce became, across every gateway instance, for 10 minutes.
+ * A resend must never be answered `ok` before the first attempt is durably queued: the
+ * claim tells a pending attempt from a queued one.
+ */
 @Injectable()
 export class NonceRepository {
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
 
-  /** Claims the nonce for `id`; returns the id it already had when it was claimed before. */
-  async claim(userId: string, nonce: string, id: string): Promise<{ claimed: true } | { claimed: false; id: string }> {
-    const res = await this.redis.set(nonceKey(userId, nonce), id, 'EX', NONCE_TTL_SEC, 'NX', 'GET');
-    return res === null ? { claimed: true } : { claimed: false, id: res };
+  /**
+   * Claims the nonce for a new attempt `id`, or reports what an earlier attempt left.
+   * The pending mark outlives the producer's longest retry (see NONCE_PENDING_TTL_SEC),
+   * so a gateway that dies mid-attempt frees the nonce by itself.
+   */
+  async claim(userId: string, nonce: string, id: string): Promise<NonceClaim> {
+    const res = await this.redis.set(nonceKey(userId, nonce), `p:${id}`, 'EX', NONCE_PENDING_TTL_SEC, 'NX', 'GET');
+    if (res === null) return { claimed: true };
+    if (res.startsWith('p:')) return { claimed: false, state: 'pending', id: res.slice(2) };
+    return { claimed: false, state: 'queued', id: res.startsWith('q:') ? res.slice(2) : res };
   }
 
-  /** Frees a nonce whose message could not be queued, so a retry can queue it. */
+  /** The attempt `id` is durably queued: resends answer with it for the nonce's lifetime. */
+  async markQueued(userId: string, nonce: string, id: string): Promise<void> {
+    await this.redis.eval(MARK_QUEUED, 1, nonceKey(userId, nonce), `p:${id}`, `q:${id}`, NONCE_TTL_SEC);
+  }
+
+  /** Frees a nonce whose attempt could not be queued, so a retry can queue it. */
   async release(userId: string, nonce: string, id: string): Promise<void> {
-    // Only if it still names this id (compare-and-delete).
-    await this.redis.eval(
-      "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
-      1,
-      nonceKey(userId, nonce),
-      id,
-    );
+    await this.redis.eval(RELEASE, 1, nonceKey(userId, nonce), `p:${id}`);
   }
 }

@@ -6,6 +6,7 @@ import { loadAuthConfig, type AuthConfig } from './config/auth.config';
 
 void runHttpApp({
   app: 'auth',
+  cors: true,
   loadConfig: () => loadAuthConfig(),
   port: (c: AuthConfig) => c.AUTH_PORT,
   createModule: (c: AuthConfig, instanceId: string) => AppModule.forRoot(c, instanceId),

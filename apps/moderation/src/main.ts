@@ -6,6 +6,7 @@ import { loadModerationConfig, type ModerationConfig } from './config/moderation
 
 void runHttpApp({
   app: 'moderation',
+  cors: true,
   loadConfig: () => loadModerationConfig(),
   port: (c: ModerationConfig) => c.MODERATION_PORT,
   createModule: (c: ModerationConfig, instanceId: string) => AppModule.forRoot(c, instanceId),

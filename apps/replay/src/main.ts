@@ -5,6 +5,7 @@ import { loadReplayConfig, type ReplayConfig } from './config/replay.config';
 
 void runHttpApp({
   app: 'replay',
+  cors: true,
   loadConfig: () => loadReplayConfig(),
   port: (c: ReplayConfig) => c.REPLAY_PORT,
   createModule: (c: ReplayConfig, instanceId: string) => AppModule.forRoot(c, instanceId),

@@ -3,6 +3,7 @@ export * from './lib/errors/domain.exception';
 export * from './lib/errors/validation';
 export * from './lib/http/zod.pipe';
 export * from './lib/http/http-exception.filter';
+export * from './lib/http/cors';
 export * from './lib/health/readiness.service';
 export * from './lib/health/metrics.service';
 export * from './lib/health/health.controller';

@@ -3,6 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { ConfigError } from './config/config';
+import { applyCors, loadCorsConfig, type CorsConfig } from './http/cors';
 import { HttpExceptionFilter } from './http/http-exception.filter';
 
 /** `INSTANCE_ID`, else host-pid: names this process in logs, metrics and Kafka client ids. */
@@ -12,7 +13,7 @@ export function instanceIdFromEnv(env: NodeJS.ProcessEnv = process.env): string 
 
 /**
  * Parses config (exiting with every bad variable named), builds the Nest app, applies
- * the contract error filter and starts listening.
+ * the contract error filter and CORS (when asked) and starts listening.
  */
 export async function runHttpApp(opts: {
   app: string;
@@ -20,10 +21,14 @@ export async function runHttpApp(opts: {
   loadConfig: () => unknown;
   createModule: (config: never, instanceId: string) => unknown;
   configure?: (nest: INestApplication, config: never) => void | Promise<void>;
+  /** Answer browsers from the origins in `CORS_ALLOWED_ORIGINS` (see `loadCorsConfig`). */
+  cors?: boolean;
 }): Promise<INestApplication> {
   let config: unknown;
+  let cors: CorsConfig | undefined;
   try {
     config = opts.loadConfig();
+    if (opts.cors) cors = loadCorsConfig();
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`${opts.app}: ${e.message}\n`);
@@ -38,6 +43,7 @@ export async function runHttpApp(opts: {
   nest.useLogger(logger);
   nest.useGlobalFilters(new HttpExceptionFilter());
   nest.enableShutdownHooks();
+  if (cors) applyCors(nest, cors);
   await opts.configure?.(nest, config as never);
   const port = opts.port(config as never);
   await nest.listen(port);

@@ -21,6 +21,7 @@ import { DecideConsumer } from './decision/decide.consumer';
 import { DecisionContextRepository } from './decision/decision-context.repository';
 import { DECISION_POLICY, DecisionPolicy } from './decision/decision-policy.service';
 import { DecisionStoreRepository } from './decision/decision-store.repository';
+import { RecentBufferRepository } from './decision/recent-buffer.repository';
 import { DecisionMetrics } from './decision/decision.metrics';
 import { DecisionService } from './decision/decision.service';
 import { DecisionEventsRepository } from './messaging/decision-events.repository';
@@ -87,6 +88,7 @@ export class AppModule {
         },
         DecisionContextRepository,
         DecisionStoreRepository,
+        RecentBufferRepository,
         DecisionMetrics,
         DecisionService,
         DecideConsumer,

@@ -26,17 +26,18 @@ export const gatewayEnvSchema = z.object({
   /** Messages one user may send per window, across all gateway instances. */
   GATEWAY_SEND_RATE_LIMIT: z.coerce.number().int().min(1).default(20),
   GATEWAY_SEND_RATE_WINDOW_SEC: z.coerce.number().int().min(1).default(10),
-  /** How many recent danmaku a room keeps for catch-up after a reconnect. */
-  GATEWAY_RECENT_BUFFER: z.coerce.number().int().min(50).max(10_000).default(1000),
   /** How often online counts are refreshed and pushed (only when changed). */
   GATEWAY_ONLINE_INTERVAL_MS: msVar(5_000),
   /** After `notice TOKEN_EXPIRED`, how long a socket may take to send `auth:refresh` before it is dropped. */
   GATEWAY_TOKEN_GRACE_MS: msVar(60_000),
   /**
    * Merge window: a room's accepted danmaku go out at most once per window as one
-   * `danmaku:batch`. The first after a quiet spell goes at once; merging only kicks in under load.
+   * `danmaku:batch` (50 ms: at most 20 frames a second per viewer). The first after a quiet
+   * spell goes at once; merging only kicks in under load.
    */
-  GATEWAY_MERGE_WINDOW_MS: msVar(100),
+  GATEWAY_MERGE_WINDOW_MS: msVar(50),
+  /** The window grows with event-loop delay up to this (fewer, larger frames when the CPU is short). */
+  GATEWAY_MERGE_WINDOW_MAX_MS: msVar(250),
   /** A socket with more than this many bytes waiting to be written gets batches dropped. */
   GATEWAY_SOCKET_BUFFER_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
   /** A socket still behind after this long is disconnected (it can rejoin with sinceSeq). */

@@ -1,91 +1,143 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { liveRoom, type Danmaku } from '@danmaku/contracts';
 import { MetricsService } from '@danmaku/platform';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { SocketServerRef } from '../socket/socket-server.ref';
 import { droppableBroadcast } from '../socket/backpressure.adapter';
 
-interface RoomQueue {
-  items: Danmaku[];
+interface RoomStream {
+  /** Highest seq written to this instance's sockets. */
+  broadcastSeq: number;
+  /** Highest seq accepted into `pending` or broadcast (drops redelivered copies). */
+  queuedSeq: number;
+  pending: Danmaku[];
   lastFlushAt: number;
   timer?: NodeJS.Timeout;
-  waiters: (() => void)[];
 }
 
+/** A room unheard of for this long is forgotten (its marks are then unknown again). */
+const FORGET_AFTER_MS = 10 * 60_000;
+
 /**
- * Merges a room's accepted danmaku over a short window into one `danmaku:batch`.
- * The batch is encoded once (Socket.IO pre-encodes broadcast frames) and written to every
- * viewer; the Redis adapter carries it to the room's viewers on other instances.
- * `enqueue` resolves once its items went out, so the Kafka offset is committed only then.
+ * Writes each room's accepted danmaku to this instance's sockets, in seq order, once each.
+ *
+ * Adaptive merging (ADR 0006): a room that has not sent a frame within the current window
+ * gets its danmaku at once; a busier one is merged into one `danmaku:batch` per window, so
+ * a viewer gets at most ~1000/window frames per second and each frame is encoded once for
+ * the whole room. The window is GATEWAY_MERGE_WINDOW_MS while the event loop keeps up and
+ * grows with its delay (up to GATEWAY_MERGE_WINDOW_MAX_MS) when it does not: fewer, larger
+ * frames cost less per danmaku.
+ *
+ * Nothing here holds up the Kafka consumer: enqueue returns at once.
  */
 @Injectable()
-export class RoomFanoutService implements OnApplicationShutdown {
-  private readonly rooms = new Map<string, RoomQueue>();
+export class RoomFanoutService implements OnModuleInit, OnApplicationShutdown {
+  private readonly rooms = new Map<string, RoomStream>();
+  private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  private windowMs: number;
+  private tuner?: NodeJS.Timeout;
   private readonly batchItems;
   private readonly broadcastItems;
+  private readonly duplicates;
   private readonly latency;
+  private readonly windowGauge;
 
   constructor(
     private readonly server: SocketServerRef,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     metrics: MetricsService,
   ) {
+    this.windowMs = config.GATEWAY_MERGE_WINDOW_MS;
     this.batchItems = metrics.histogram('gateway_batch_items', 'Danmaku per emitted danmaku:batch', [1, 2, 5, 10, 20, 50, 100, 200, 500]);
     this.broadcastItems = metrics.counter('gateway_broadcast_danmaku_total', 'Danmaku broadcast to rooms');
+    this.duplicates = metrics.counter('gateway_broadcast_duplicates_total', 'Accepted events dropped as already broadcast');
     this.latency = metrics.histogram(
       'gateway_broadcast_latency_seconds',
-      'sentAt to broadcast, on the broadcasting instance',
+      'sentAt to the write to local sockets',
       [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     );
+    this.windowGauge = metrics.gauge('gateway_merge_window_ms', 'Current merge window (grows with event-loop delay)');
+    this.windowGauge.set(this.windowMs);
   }
 
-  enqueue(roomId: string, items: Danmaku[]): Promise<void> {
-    if (items.length === 0) return Promise.resolve();
-    let q = this.rooms.get(roomId);
-    if (!q) {
-      q = { items: [], lastFlushAt: 0, waiters: [] };
-      this.rooms.set(roomId, q);
-    }
-    const queue = q;
-    queue.items.push(...items);
-    const done = new Promise<void>((resolve) => queue.waiters.push(resolve));
-    if (!queue.timer) {
-      const wait = queue.lastFlushAt + this.config.GATEWAY_MERGE_WINDOW_MS - Date.now();
-      if (wait <= 0) this.flush(roomId, queue);
-      else queue.timer = setTimeout(() => this.flush(roomId, queue), wait);
-    }
-    return done;
+  onModuleInit(): void {
+    this.loopDelay.enable();
+    this.tuner = setInterval(() => this.tune(), 1000);
+    this.tuner.unref();
   }
 
   onApplicationShutdown(): void {
-    for (const [roomId, q] of this.rooms) this.flush(roomId, q);
+    if (this.tuner) clearInterval(this.tuner);
+    this.loopDelay.disable();
+    for (const [roomId, s] of this.rooms) this.flush(roomId, s);
   }
 
-  private flush(roomId: string, q: RoomQueue): void {
-    if (q.timer) clearTimeout(q.timer);
-    q.timer = undefined;
-    const items = q.items;
-    const waiters = q.waiters;
-    q.items = [];
-    q.waiters = [];
-    q.lastFlushAt = Date.now();
-    if (items.length > 0) {
-      droppableBroadcast(this.server.io.to(liveRoom(roomId))).emit('danmaku:batch', { roomId, items });
-      this.batchItems.observe(items.length);
-      this.broadcastItems.inc(items.length);
-      const now = Date.now();
-      for (const d of items) this.latency.observe((now - d.sentAt) / 1000);
+  /** Queues accepted danmaku of any rooms (each room's in seq order, as Kafka keeps them). */
+  enqueue(items: Iterable<Danmaku>): void {
+    const now = Date.now();
+    const touched = new Set<string>();
+    for (const d of items) {
+      let s = this.rooms.get(d.roomId);
+      if (!s) {
+        s = { broadcastSeq: 0, queuedSeq: 0, pending: [], lastFlushAt: 0 };
+        this.rooms.set(d.roomId, s);
+      }
+      if (d.seq <= s.queuedSeq) {
+        this.duplicates.inc();
+        continue;
+      }
+      s.queuedSeq = d.seq;
+      s.pending.push(d);
+      touched.add(d.roomId);
     }
-    for (const w of waiters) w();
-    // Forget rooms that went quiet, so the map holds only active rooms.
-    if (items.length === 0 && waiters.length === 0) this.rooms.delete(roomId);
-    else setTimeout(() => this.forgetIfIdle(roomId), this.config.GATEWAY_MERGE_WINDOW_MS * 2).unref();
+    for (const roomId of touched) {
+      const s = this.rooms.get(roomId);
+      if (!s || s.timer) continue;
+      const wait = s.lastFlushAt + this.windowMs - now;
+      if (wait <= 0) this.flush(roomId, s);
+      else s.timer = setTimeout(() => this.flush(roomId, s), wait);
+    }
   }
 
-  private forgetIfIdle(roomId: string): void {
-    const q = this.rooms.get(roomId);
-    if (q && !q.timer && q.items.length === 0 && Date.now() - q.lastFlushAt >= this.config.GATEWAY_MERGE_WINDOW_MS) {
-      this.rooms.delete(roomId);
+  /**
+   * The highest seq of the room already written to this instance's sockets, or null when
+   * this instance has not broadcast the room lately. Read it in the same tick as the
+   * socket joins the room: what is above it reaches the socket live, what is at or below
+   * it must come from the recent buffer.
+   */
+  broadcastMark(roomId: string): number | null {
+    const s = this.rooms.get(roomId);
+    return s && s.broadcastSeq > 0 ? s.broadcastSeq : null;
+  }
+
+  private flush(roomId: string, s: RoomStream): void {
+    if (s.timer) clearTimeout(s.timer);
+    s.timer = undefined;
+    const items = s.pending;
+    if (items.length === 0) return;
+    s.pending = [];
+    const now = Date.now();
+    s.lastFlushAt = now;
+    s.broadcastSeq = items[items.length - 1].seq;
+    droppableBroadcast(this.server.io.local.to(liveRoom(roomId))).emit('danmaku:batch', { roomId, items });
+    this.batchItems.observe(items.length);
+    this.broadcastItems.inc(items.length);
+    for (const d of items) this.latency.observe((now - d.sentAt) / 1000);
+  }
+
+  /** Once a second: size the window from the event loop's delay; forget rooms long quiet. */
+  private tune(): void {
+    const { GATEWAY_MERGE_WINDOW_MS: base, GATEWAY_MERGE_WINDOW_MAX_MS: max } = this.config;
+    const delayMs = this.loopDelay.mean / 1e6;
+    this.loopDelay.reset();
+    // Within ~10 ms of delay the loop keeps up; beyond, widen the window in proportion.
+    const target = Math.min(max, Math.max(base, Math.round(base * (delayMs / 10))));
+    this.windowMs = Number.isFinite(target) ? target : base;
+    this.windowGauge.set(this.windowMs);
+    const now = Date.now();
+    for (const [roomId, s] of this.rooms) {
+      if (!s.timer && s.pending.length === 0 && now - s.lastFlushAt > FORGET_AFTER_MS) this.rooms.delete(roomId);
     }
   }
 }

@@ -22,6 +22,7 @@ import {
 } from '@danmaku/contracts';
 import { APP_LOGGER, DomainException, MetricsService, parseInput } from '@danmaku/platform';
 import { DanmakuService } from '../danmaku/danmaku.service';
+import { RoomFanoutService } from '../fanout/room-fanout.service';
 import { ConnectionAuth } from '../socket/connection-auth';
 import { authSessionRoom, userRoom, type ViewerServer, type ViewerSocket } from '../socket/socket-data';
 import { SocketServerRef } from '../socket/socket-server.ref';
@@ -45,6 +46,7 @@ export class RoomGateway implements OnGatewayInit, OnGatewayDisconnect {
     private readonly auth: ConnectionAuth,
     private readonly rooms: RoomService,
     private readonly danmaku: DanmakuService,
+    private readonly fanout: RoomFanoutService,
     private readonly serverRef: SocketServerRef,
     private readonly presence: PresenceService,
     private readonly expiry: TokenExpiryService,
@@ -85,8 +87,11 @@ export class RoomGateway implements OnGatewayInit, OnGatewayDisconnect {
   async join(@ConnectedSocket() socket: ViewerSocket, @MessageBody() body: unknown): Promise<RoomJoinAck> {
     const payload = parseInput(roomJoinPayloadSchema, body);
     await this.rooms.admit(payload.roomId, socket.data.principal.userId);
-    await socket.join(liveRoom(payload.roomId));
-    return this.rooms.joined(payload);
+    // Join and read the broadcast mark in one tick: nothing can be broadcast in between.
+    const joining = socket.join(liveRoom(payload.roomId));
+    const upTo = this.fanout.broadcastMark(payload.roomId);
+    await joining;
+    return this.rooms.joined(payload, upTo);
   }
 
   @SubscribeMessage('room:leave')

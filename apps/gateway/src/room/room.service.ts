@@ -25,20 +25,27 @@ export class RoomService {
     }
   }
 
-  /** Call after the socket joined the Socket.IO room, so nothing can fall between the two. */
-  async joined(payload: RoomJoinPayload): Promise<RoomJoinAck> {
+  /**
+   * Call after the socket joined the Socket.IO room, with `upTo` the instance's broadcast
+   * mark read in the same tick as the join (null: unknown, the whole buffer counts): what
+   * is above it reaches the socket live, so nothing falls between the two or comes twice.
+   */
+  async joined(payload: RoomJoinPayload, upTo: number | null): Promise<RoomJoinAck> {
     const { roomId, sinceSeq } = payload;
     const [settings, online, window] = await Promise.all([
       this.rooms.settings(roomId),
       this.presence.changed(roomId),
-      this.recent.window(roomId, sinceSeq === undefined ? { count: JOIN_RECENT_COUNT } : { sinceSeq }),
+      this.recent.window(roomId, sinceSeq === undefined ? { count: JOIN_RECENT_COUNT, upTo } : { sinceSeq, upTo }),
     ]);
-    // Nothing after sinceSeq is missing when the client is up to date, or when the buffer
-    // still reaches back to sinceSeq + 1. A sinceSeq beyond the room's last seq means the
-    // client's state does not match ours: it must refetch.
+    // Nothing after sinceSeq is missing when the client is up to date (or ahead of this
+    // instance's broadcasts, which it will get live), or when the buffer still reaches back
+    // to sinceSeq + 1. A sinceSeq beyond the room's last seq means the client's state does
+    // not match ours: it must refetch.
+    const reachable = upTo === null ? window.lastSeq : Math.min(upTo, window.lastSeq);
     const recovered =
       sinceSeq !== undefined &&
-      (sinceSeq === window.lastSeq || (sinceSeq < window.lastSeq && window.oldestSeq > 0 && window.oldestSeq <= sinceSeq + 1));
+      sinceSeq <= window.lastSeq &&
+      (sinceSeq >= reachable || (window.oldestSeq > 0 && window.oldestSeq <= sinceSeq + 1));
     return { roomId, online, settings, recent: window.items, recovered };
   }
 

@@ -14,6 +14,8 @@ export const moderationEnvSchema = z.object({
    * in order; several let one batch's Redis round trips overlap another's work.
    */
   MODERATION_DECIDE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(3),
+  /** How many accepted danmaku each room keeps for joins and reconnects (`room:{id}:recent`). */
+  MODERATION_RECENT_BUFFER: z.coerce.number().int().min(50).max(10_000).default(1000),
   /** How long a decision is remembered, so a redelivered submission gets the same answer and seq. */
   MODERATION_DECISION_TTL_SEC: z.coerce.number().int().min(60).default(7 * 24 * 3600),
 });

@@ -1,5 +1,6 @@
 import {
   DEFAULT_ROOM_SETTINGS,
+  type Danmaku,
   type DanmakuAccepted,
   type DanmakuRejected,
   type DanmakuSubmitted,
@@ -13,6 +14,7 @@ import type { DecisionEventsRepository } from '../messaging/decision-events.repo
 import type { BatchSnapshot, DecisionContextRepository, RoomSnapshot } from './decision-context.repository';
 import { DecisionPolicy } from './decision-policy.service';
 import type { DecisionStoreRepository } from './decision-store.repository';
+import type { RecentBufferRepository } from './recent-buffer.repository';
 import { DecisionMetrics } from './decision.metrics';
 import { DecisionService } from './decision.service';
 import type { DecisionRequest, RecordedDecision, StoredDecision } from './decision.types';
@@ -111,9 +113,16 @@ function setup() {
   const termsRepo = new FakeTerms();
   const matcher = new FilterTermMatcher();
   const clock = { now: () => NOW } as Clock;
+  const recent: Danmaku[] = [];
+  const recentRepo = {
+    append: async (items: Danmaku[]) => {
+      recent.push(...items);
+    },
+  };
   const service = new DecisionService(
     context as unknown as DecisionContextRepository,
     store as unknown as DecisionStoreRepository,
+    recentRepo as unknown as RecentBufferRepository,
     events as unknown as DecisionEventsRepository,
     new TermSetCache(matcher, termsRepo as unknown as BlockedTermsRepository),
     new DecisionPolicy({ floodMax: 10, floodWindowMs: 10_000, duplicateWindowMs: 30_000 }),
@@ -121,7 +130,7 @@ function setup() {
     clock,
     new DecisionMetrics(new MetricsService()),
   );
-  return { service, store, events, context, termsRepo };
+  return { service, store, events, context, termsRepo, recent };
 }
 
 describe('DecisionService', () => {
@@ -239,5 +248,16 @@ describe('DecisionService', () => {
     expect(termsRepo.reads).toBe(2);
     expect(events.rejected.map((r) => r.code)).toEqual(['BLOCKED_TERM', 'BLOCKED_TERM']);
     expect(events.accepted).toHaveLength(1);
+  });
+
+  it('puts accepted danmaku in the recent buffer before publishing them (a failed publish still finds them there)', async () => {
+    const { service, events, recent } = setup();
+    events.failNext = true;
+    await expect(service.decideBatch([submission('r1', 'hello'), submission('r1', 'world')])).rejects.toThrow('kafka away');
+    expect(recent.map((d) => [d.text, d.seq])).toEqual([
+      ['hello', 1],
+      ['world', 2],
+    ]);
+    expect(events.accepted).toEqual([]);
   });
 });

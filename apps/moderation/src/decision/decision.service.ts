@@ -8,6 +8,7 @@ import { DecisionEventsRepository } from '../messaging/decision-events.repositor
 import { DecisionContextRepository } from './decision-context.repository';
 import { DECISION_POLICY, DecisionPolicy } from './decision-policy.service';
 import { DecisionStoreRepository } from './decision-store.repository';
+import { RecentBufferRepository } from './recent-buffer.repository';
 import { DecisionMetrics } from './decision.metrics';
 import type { DecisionRequest, RejectedDecision, Rejection, RoomContext, StoredDecision } from './decision.types';
 
@@ -19,13 +20,15 @@ export interface BatchOutcome {
 /**
  * Decides a partition batch of submissions: one Redis round trip for the rooms' state,
  * the static rules here, one atomic script per message (in order) for rate rules and seq,
- * then one publish per topic. Safe to run again on the same batch: stored decisions win.
+ * one round trip appending the accepted ones to their rooms' recent buffers, then one
+ * publish per topic. Safe to run again on the same batch: stored decisions win.
  */
 @Injectable()
 export class DecisionService {
   constructor(
     private readonly context: DecisionContextRepository,
     private readonly store: DecisionStoreRepository,
+    private readonly recent: RecentBufferRepository,
     private readonly events: DecisionEventsRepository,
     private readonly terms: TermSetCache,
     @Inject(DECISION_POLICY) private readonly policy: DecisionPolicy,
@@ -102,6 +105,8 @@ export class DecisionService {
       if (decision.outcome === 'accepted') outcome.accepted.push(toAccepted(sub, decision));
       else outcome.rejected.push(toRejected(sub, decision));
     });
+    // Before publishing: whatever a gateway broadcasts is already in the catch-up buffer.
+    await this.recent.append(outcome.accepted.map((a) => a.danmaku));
     await this.events.publish(outcome.accepted, outcome.rejected);
     stopTimer();
     return outcome;

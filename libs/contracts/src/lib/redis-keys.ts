@@ -23,6 +23,14 @@ export const sharedRedisKeys = {
   siteBans: () => 'site:bans',
   /** Hash userId → JSON SharedSanction (`until` always set): users muted in the room. Writer: moderation. Reader: gateway. */
   roomMutes: (roomId: string) => `room:${roomId}:mutes`,
+  /**
+   * Sorted set of the room's last accepted danmaku (JSON Danmaku, score = seq): the
+   * catch-up buffer for joins and reconnects. Writer: moderation (in the same round trip
+   * that decides, before the decision is published). Reader: gateway (room:join).
+   */
+  roomRecent: (roomId: string) => `room:{${roomId}}:recent`,
+  /** Highest seq appended to `roomRecent`. Writer: moderation. Reader: gateway. */
+  roomLastSeq: (roomId: string) => `room:{${roomId}}:last-seq`,
 } as const;
 
 /** The value of a `roomBans` / `siteBans` / `roomMutes` entry. */

@@ -35,6 +35,12 @@ export interface TypedConsumerOptions<S extends z.ZodType> {
   maxRetryDelayMs?: number;
   /** Partitions handled at once (each still in order); 1 by default. */
   partitionsConsumedConcurrently?: number;
+  /**
+   * Whether the group commits its offsets (default true). A consumer whose group lives as
+   * long as its process (a per-instance reader that always starts at the live edge) has
+   * nothing to resume from, so committing would only cost a request per batch.
+   */
+  commitOffsets?: boolean;
 }
 
 /**
@@ -80,11 +86,12 @@ export class TypedConsumer<S extends z.ZodType> {
 
   async start(): Promise<void> {
     const topic = this.client.topic(this.options.topic);
-    if (!this.options.fromBeginning) await this.pinLiveEdgeForNewGroup(topic);
+    const commit = this.options.commitOffsets ?? true;
+    if (!this.options.fromBeginning && commit) await this.pinLiveEdgeForNewGroup(topic);
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [topic], fromBeginning: this.options.fromBeginning });
     await this.consumer.run({
-      autoCommit: true,
+      autoCommit: commit,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
       eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
@@ -134,7 +141,7 @@ export class TypedConsumer<S extends z.ZodType> {
           const lag = Number(batch.highWatermark) - 1 - Number(last.offset);
           this.options.onLag?.(batch.partition, Math.max(0, lag));
         }
-        await commitOffsetsIfNecessary();
+        if (commit) await commitOffsetsIfNecessary();
         await heartbeat();
       },
     });

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // npm run start:<app> — run ONE instance of an app from its built output.
 //
-//   node tools/scripts/start-app.mjs <gateway|auth|moderation|replay> [--build] [-- app args…]
+//   node tools/scripts/start-app.mjs <gateway|auth|moderation|replay|web> [--build] [-- app args…]
 //
-// Builds it first when dist/apps/<app>/main.js is missing (or with --build).
+// Builds it first when dist/apps/<app>/main.js (web: main.mjs) is missing (or with --build).
 // The environment is passed through unchanged (so two instances can be started
 // with different ports, e.g. GATEWAY_PORT=3010 npm run start:gateway). Kafka and
 // Redis are NOT started here: run `npm run infra:up` (or `npm start`) first.
@@ -16,12 +16,15 @@ import { join, relative } from 'node:path';
 import { APPS, ROOT, UserError, isMain, localBin, logger, run, runCli } from '../infra/lib.mjs';
 import { ensureDeps } from './ensure-deps.mjs';
 
+/** The four apps plus the web app's static server. */
+const SERVICES = { ...APPS, web: { port: 3004, portEnv: 'WEB_PORT' } };
+
 async function main() {
   const [app, ...rest] = process.argv.slice(2);
-  const log = logger(app && APPS[app] ? app : 'start-app');
-  if (!app || !APPS[app]) {
+  const log = logger(app && SERVICES[app] ? app : 'start-app');
+  if (!app || !SERVICES[app]) {
     throw new UserError(
-      `usage: node tools/scripts/start-app.mjs <${Object.keys(APPS).join('|')}> [--build] [-- args]` +
+      `usage: node tools/scripts/start-app.mjs <${Object.keys(SERVICES).join('|')}> [--build] [-- args]` +
         (app ? `  (unknown app "${app}")` : ''),
     );
   }
@@ -29,7 +32,7 @@ async function main() {
   const appArgs = rest.slice(forceBuild ? 1 : 0);
   if (appArgs[0] === '--') appArgs.shift();
 
-  const mainJs = join(ROOT, 'dist', 'apps', app, 'main.js');
+  const mainJs = join(ROOT, 'dist', 'apps', app, app === 'web' ? 'main.mjs' : 'main.js');
   if (forceBuild || !existsSync(mainJs)) {
     await ensureDeps();
     const nx = localBin('nx');
@@ -46,7 +49,7 @@ async function main() {
       throw new UserError(`build succeeded but ${relative(ROOT, mainJs)} does not exist`);
   }
 
-  const { portEnv, port } = APPS[app];
+  const { portEnv, port } = SERVICES[app];
   log.info(
     `node ${relative(ROOT, mainJs)}  (${portEnv}=${process.env[portEnv] || `unset, app default ${port}`})`,
   );

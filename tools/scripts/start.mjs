@@ -2,13 +2,13 @@
 // npm start — everything needed to use the platform locally, in one command:
 //   1. npm ci if node_modules is missing/stale      (tools/scripts/ensure-deps.mjs)
 //   2. Kafka + Redis + topics                       (tools/infra/up.mjs)
-//   3. nx build of gateway, auth, moderation, replay
-//   4. run the four apps from dist/, output prefixed with the app name,
-//      wait until every GET /readyz answers 200, print the URLs.
+//   3. nx build of gateway, auth, moderation, replay and web
+//   4. run the four apps and the web app's server from dist/, output prefixed with
+//      the app name, wait until every GET /readyz answers 200, print the URLs.
 // Ctrl-C stops the apps (SIGTERM, then SIGKILL after a grace period); Kafka and
 // Redis keep running (npm run infra:down stops them).
 //
-// Env: GATEWAY_PORT AUTH_PORT MODERATION_PORT REPLAY_PORT (3000-3003), KAFKA_BROKERS,
+// Env: GATEWAY_PORT AUTH_PORT MODERATION_PORT REPLAY_PORT WEB_PORT (3000-3004), KAFKA_BROKERS,
 //      REDIS_URL, ADMIN_USERNAME/ADMIN_PASSWORD (defaults admin/admin-password),
 //      START_READY_TIMEOUT_MS (120000), START_STOP_TIMEOUT_MS (10000).
 //      Everything else is passed through to the apps unchanged.
@@ -40,20 +40,24 @@ import { infraUp, isPortOpen, redactUrl } from '../infra/up.mjs';
 import { ensureDeps } from './ensure-deps.mjs';
 
 const log = logger('start');
-const APP_NAMES = Object.keys(APPS);
-const APP_COLORS = { gateway: c.magenta, auth: c.blue, moderation: c.yellow, replay: c.green };
+/** The four apps plus the web app (pages for browsers; its server is dist/apps/web/main.mjs). */
+const SERVICES = { ...APPS, web: { port: 3004, portEnv: 'WEB_PORT' } };
+const APP_NAMES = Object.keys(SERVICES);
+const APP_COLORS = { gateway: c.magenta, auth: c.blue, moderation: c.yellow, replay: c.green, web: c.cyan };
+/** The built entry point of an app. */
+const mainFile = (app) => join('dist', 'apps', app, app === 'web' ? 'main.mjs' : 'main.js');
 const RUN_FILE = join(paths.runDir, 'start.json');
 
 export function appEnv(base = process.env) {
   const env = { ...base };
   env.KAFKA_BROKERS ||= '127.0.0.1:9092';
   env.REDIS_URL ||= 'redis://127.0.0.1:6379';
-  for (const { port, portEnv } of Object.values(APPS)) env[portEnv] ||= String(port);
+  for (const { port, portEnv } of Object.values(SERVICES)) env[portEnv] ||= String(port);
   return env;
 }
 
 export function appPort(app, env) {
-  return Number(env[APPS[app].portEnv]);
+  return Number(env[SERVICES[app].portEnv]);
 }
 
 export async function buildApps(apps = APP_NAMES) {
@@ -65,9 +69,8 @@ export async function buildApps(apps = APP_NAMES) {
   const code = await run(nx, args, { env: { ...process.env, NX_TUI: 'false' } });
   if (code !== 0) throw new UserError(`build failed (nx exited ${code})`);
   for (const app of apps) {
-    const main = join(ROOT, 'dist', 'apps', app, 'main.js');
-    if (!existsSync(main))
-      throw new UserError(`build succeeded but ${join('dist', 'apps', app, 'main.js')} does not exist`);
+    if (!existsSync(join(ROOT, mainFile(app))))
+      throw new UserError(`build succeeded but ${mainFile(app)} does not exist`);
   }
 }
 
@@ -90,7 +93,7 @@ async function cleanupStale() {
     });
   }
   for (const [app, pid] of Object.entries(prev.apps || {})) {
-    if (isAlive(pid) && cmdlineOf(pid).includes(join('dist', 'apps', app, 'main.js'))) {
+    if (isAlive(pid) && cmdlineOf(pid).includes(mainFile(app))) {
       log.warn(`stopping ${app} (pid ${pid}) left over from a previous npm start`);
       await terminate(pid, { group: true, timeoutMs: 5000 });
     }
@@ -138,7 +141,7 @@ async function main() {
   await infraUp({ quiet: true });
   const tInfra = Date.now();
   if (argv.includes('--no-build')) {
-    const missing = APP_NAMES.filter((a) => !existsSync(join(ROOT, 'dist', 'apps', a, 'main.js')));
+    const missing = APP_NAMES.filter((a) => !existsSync(join(ROOT, mainFile(a))));
     if (missing.length)
       throw new UserError(`--no-build, but not built yet: ${missing.join(', ')}`, {
         hint: 'Run without --no-build.',
@@ -160,7 +163,7 @@ async function main() {
     if (await portInUse(appPort(app, env))) busy.push(`${app} :${appPort(app, env)}`);
   if (busy.length) {
     throw new UserError(`port(s) already in use: ${busy.join(', ')}`, {
-      hint: 'Stop whatever uses them, or choose other ports with GATEWAY_PORT / AUTH_PORT / MODERATION_PORT / REPLAY_PORT.',
+      hint: 'Stop whatever uses them, or choose other ports with GATEWAY_PORT / AUTH_PORT / MODERATION_PORT / REPLAY_PORT / WEB_PORT.',
     });
   }
 
@@ -233,7 +236,7 @@ async function main() {
   );
   const tSpawn = Date.now();
   for (const app of APP_NAMES) {
-    const main = join(ROOT, 'dist', 'apps', app, 'main.js');
+    const main = join(ROOT, mainFile(app));
     const child = spawn(process.execPath, [main], {
       cwd: ROOT,
       env,
@@ -299,6 +302,10 @@ async function main() {
       ),
   );
   for (const app of APP_NAMES) log.info(`  ${app.padEnd(width)}  http://127.0.0.1:${appPort(app, env)}`);
+  const web = `http://127.0.0.1:${appPort('web', env)}`;
+  log.info(
+    `${c.bold('open')} ${c.bold(web)} — live room (guest or sign in), ${web}/replay.html, ${web}/moderate.html (as ${env.ADMIN_USERNAME})`,
+  );
   log.info(`  Kafka       ${env.KAFKA_BROKERS}`);
   log.info(`  Redis       ${redactUrl(env.REDIS_URL)}`);
   log.info(c.dim('Ctrl-C stops the apps; Kafka and Redis keep running (npm run infra:down stops them).'));

@@ -3,7 +3,7 @@ import { PlatformModule } from '@danmaku/platform';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
 import { DanmakuService } from './danmaku/danmaku.service';
 import { NonceRepository } from './danmaku/nonce.repository';
-import { SendRateLimiter } from './danmaku/send-rate.limiter';
+import { SendGateRepository } from './danmaku/send-gate.repository';
 import { SubmissionPublisher } from './danmaku/submission.publisher';
 import { AcceptedConsumer } from './fanout/accepted.consumer';
 import { RecentBufferRepository } from './fanout/recent-buffer.repository';
@@ -41,7 +41,7 @@ export class AppModule {
         PresenceService,
         DanmakuService,
         NonceRepository,
-        SendRateLimiter,
+        SendGateRepository,
         SubmissionPublisher,
         RecentBufferRepository,
         RoomFanoutService,

@@ -1,10 +1,10 @@
 import { DEFAULT_ROOM_SETTINGS, type DanmakuSubmitted, type Principal, type RoomSettings } from '@danmaku/contracts';
 import { DomainException, MetricsService } from '@danmaku/platform';
 import type { RoomStateRepository } from '../room/room-state.repository';
-import type { SanctionsRepository, UserSanctions } from '../room/sanctions.repository';
+import type { UserSanctions } from '../room/sanctions.repository';
 import { DanmakuService, type Sender } from './danmaku.service';
-import type { NonceRepository } from './nonce.repository';
-import type { SendRateLimiter } from './send-rate.limiter';
+import type { NonceClaim, NonceRepository } from './nonce.repository';
+import type { SendGateRepository } from './send-gate.repository';
 import type { SubmissionPublisher } from './submission.publisher';
 
 const user: Principal = { userId: 'u1', nickname: 'Ann', role: 'user', sessionId: 's1', expiresAt: Date.now() + 60_000 };
@@ -17,6 +17,8 @@ interface SetupOptions {
   /** Each publish waits for this before it settles (a stalled broker). */
   publishGate?: Promise<void>;
   nonceWaitMs?: number;
+  /** The gate's answer for the send rate. */
+  rateLimitedForMs?: number;
 }
 
 function setup(opts: SetupOptions = {}) {
@@ -24,13 +26,14 @@ function setup(opts: SetupOptions = {}) {
   const nonces = new Map<string, string>();
   const released: string[] = [];
   const rooms = { settings: async () => ({ ...DEFAULT_ROOM_SETTINGS, ...opts.settings }) } as unknown as RoomStateRepository;
+  const claim = async (_u: string, n: string, id: string): Promise<NonceClaim> => {
+    const had = nonces.get(n);
+    if (had) return { claimed: false, state: had.startsWith('p:') ? 'pending' : 'queued', id: had.slice(2) };
+    nonces.set(n, `p:${id}`);
+    return { claimed: true };
+  };
   const nonceRepo = {
-    claim: async (_u: string, n: string, id: string) => {
-      const had = nonces.get(n);
-      if (had) return { claimed: false, state: had.startsWith('p:') ? 'pending' : 'queued', id: had.slice(2) };
-      nonces.set(n, `p:${id}`);
-      return { claimed: true };
-    },
+    claim,
     markQueued: async (_u: string, n: string, id: string) => {
       if (nonces.get(n) === `p:${id}`) nonces.set(n, `q:${id}`);
     },
@@ -40,7 +43,13 @@ function setup(opts: SetupOptions = {}) {
       nonces.delete(n);
     },
   } as unknown as NonceRepository;
-  const rate = { consume: async () => undefined } as unknown as SendRateLimiter;
+  const gate = {
+    check: async (_r: string, u: string, c: { nonce: string; id: string } | null) => ({
+      sanctions: opts.sanctions ?? {},
+      rateLimitedForMs: opts.rateLimitedForMs ?? null,
+      nonce: c ? await claim(u, c.nonce, c.id) : null,
+    }),
+  } as unknown as SendGateRepository;
   const publisher = {
     available: opts.available ?? true,
     publish: async (s: DanmakuSubmitted) => {
@@ -49,12 +58,10 @@ function setup(opts: SetupOptions = {}) {
       published.push(s);
     },
   } as unknown as SubmissionPublisher;
-  const sanctions = { of: async () => opts.sanctions ?? {} } as unknown as SanctionsRepository;
   const svc = new DanmakuService(
     rooms,
-    sanctions,
+    gate,
     nonceRepo,
-    rate,
     publisher,
     { app: 'gateway', instanceId: 'gw-test' },
     { GATEWAY_NONCE_WAIT_MS: opts.nonceWaitMs ?? 3000 },
@@ -99,6 +106,16 @@ describe('DanmakuService.send', () => {
     const until = Date.now() + 60_000;
     const muted = setup({ sanctions: { mutedUntil: until } }).svc.send(sender(), { roomId: 'r', text: 'x' });
     await expect(muted).rejects.toMatchObject({ code: 'MUTED', details: { until }, retryAfterMs: expect.any(Number) });
+  });
+
+  it('refuses a sender over the rate with retryAfterMs, and frees the nonce it claimed', async () => {
+    const { svc, published, released } = setup({ rateLimitedForMs: 1500 });
+    await expect(svc.send(sender(), { roomId: 'r', text: 'x', nonce: 'n9' })).rejects.toMatchObject({
+      code: 'RATE_LIMITED',
+      retryAfterMs: 1500,
+    });
+    expect(released).toEqual(['n9']);
+    expect(published).toEqual([]);
   });
 
   it('answers a nonce resend with the first id and publishes once', async () => {

@@ -10,9 +10,8 @@ import {
 import { APP_IDENTITY, DomainException, MetricsService, type AppIdentity } from '@danmaku/platform';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { RoomStateRepository } from '../room/room-state.repository';
-import { SanctionsRepository } from '../room/sanctions.repository';
 import { NonceRepository } from './nonce.repository';
-import { SendRateLimiter } from './send-rate.limiter';
+import { SendGateRepository } from './send-gate.repository';
 import { SubmissionPublisher } from './submission.publisher';
 
 export interface Sender {
@@ -42,9 +41,8 @@ export class DanmakuService {
 
   constructor(
     private readonly rooms: RoomStateRepository,
-    private readonly sanctions: SanctionsRepository,
+    private readonly gate: SendGateRepository,
     private readonly nonces: NonceRepository,
-    private readonly rate: SendRateLimiter,
     private readonly publisher: SubmissionPublisher,
     @Inject(APP_IDENTITY) private readonly identity: AppIdentity,
     @Inject(GATEWAY_CONFIG) private readonly config: Pick<GatewayConfig, 'GATEWAY_NONCE_WAIT_MS'>,
@@ -70,22 +68,15 @@ export class DanmakuService {
     }
   }
 
+  /**
+   * Checks that need no Redis first (role, membership, the cached room settings), then one
+   * round trip for sanctions, the send rate and the nonce claim, then the hand-off.
+   */
   private async sendChecked(sender: Sender, payload: DanmakuSendPayload): Promise<DanmakuSendAck> {
     const { principal } = sender;
     if (principal.role === 'guest') throw new DomainException('FORBIDDEN', 'Guests may watch but not send');
     if (!sender.joined) throw new DomainException('ROOM_NOT_JOINED', `Join room ${payload.roomId} before sending`);
-
-    const [settings, sanctions] = await Promise.all([
-      this.rooms.settings(payload.roomId),
-      this.sanctions.of(payload.roomId, principal.userId),
-    ]);
-    if (sanctions.bannedUntil !== undefined) {
-      throw new DomainException('BANNED', 'You are banned from this room', { until: sanctions.bannedUntil });
-    }
-    if (sanctions.mutedUntil !== undefined) {
-      const retryAfterMs = Math.max(0, sanctions.mutedUntil - Date.now());
-      throw new DomainException('MUTED', 'You are muted in this room', { until: sanctions.mutedUntil }, retryAfterMs);
-    }
+    const settings = await this.rooms.settings(payload.roomId);
     if (settings.closed) throw new DomainException('ROOM_CLOSED', 'This room is closed to new danmaku');
     const length = graphemeLength(payload.text);
     if (length > settings.maxLength) {
@@ -96,13 +87,33 @@ export class DanmakuService {
     }
     if (!this.publisher.available) throw new DomainException('UNAVAILABLE', 'Cannot queue messages right now');
 
-    await sender.turn?.previous;
     const id = uuidv7();
     const nonce = payload.nonce;
+    const gate = await this.gate.check(payload.roomId, principal.userId, nonce ? { nonce, id } : null);
+    const claimed = gate.nonce?.claimed === true;
+    try {
+      if (gate.sanctions.bannedUntil !== undefined) {
+        throw new DomainException('BANNED', 'You are banned from this room', { until: gate.sanctions.bannedUntil });
+      }
+      if (gate.sanctions.mutedUntil !== undefined) {
+        const retryAfterMs = Math.max(0, gate.sanctions.mutedUntil - Date.now());
+        throw new DomainException('MUTED', 'You are muted in this room', { until: gate.sanctions.mutedUntil }, retryAfterMs);
+      }
+      // A resend of a queued message: answer with the first id, queue nothing new.
+      if (gate.nonce && !gate.nonce.claimed && gate.nonce.state === 'queued') return { id: gate.nonce.id };
+      if (gate.rateLimitedForMs !== null) throw new DomainException('RATE_LIMITED', 'Sending too fast', undefined, gate.rateLimitedForMs);
+    } catch (e) {
+      if (claimed && nonce) await this.nonces.release(principal.userId, nonce, id).catch(() => undefined);
+      throw e;
+    }
+
+    await sender.turn?.previous;
     if (!nonce) return this.queue(sender, payload, id);
-    const earlier = await this.claimNonce(principal.userId, nonce, id);
-    // A resend of a queued message: answer with the first id, queue nothing new.
-    if (earlier !== null) return { id: earlier };
+    if (!claimed) {
+      // The first attempt is still pending: wait for its outcome (or claim the nonce if it failed).
+      const earlier = await this.claimNonce(principal.userId, nonce, id);
+      if (earlier !== null) return { id: earlier };
+    }
     // Resends on this instance wait for this attempt's outcome to be written.
     const key = inflightKey(principal.userId, nonce);
     let settle!: () => void;
@@ -122,10 +133,9 @@ export class DanmakuService {
     }
   }
 
-  /** Rate check, then the durable hand-off to Kafka. */
+  /** The durable hand-off to Kafka. */
   private async queue(sender: Sender, payload: DanmakuSendPayload, id: string): Promise<DanmakuSendAck> {
     const { principal } = sender;
-    await this.rate.consume(principal.userId);
     try {
       const queued = this.publisher.publish({
         id,

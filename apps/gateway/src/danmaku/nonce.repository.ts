@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { ChainableCommander } from 'ioredis';
 import type Redis from 'ioredis';
 import { REDIS } from '@danmaku/platform';
 import { NONCE_PENDING_TTL_SEC, NONCE_TTL_SEC } from '../config/gateway.config';
 
-const nonceKey = (userId: string, nonce: string) => `gw:nonce:{${userId}}:${nonce}`;
+export const nonceKey = (userId: string, nonce: string) => `gw:nonce:{${userId}}:${nonce}`;
 
 /**
  * What a nonce stands for: `pending` while its first attempt is being handed to Kafka,
@@ -39,10 +40,22 @@ export class NonceRepository {
    * so a gateway that dies mid-attempt frees the nonce by itself.
    */
   async claim(userId: string, nonce: string, id: string): Promise<NonceClaim> {
-    const res = await this.redis.set(nonceKey(userId, nonce), `p:${id}`, 'EX', NONCE_PENDING_TTL_SEC, 'NX', 'GET');
-    if (res === null) return { claimed: true };
-    if (res.startsWith('p:')) return { claimed: false, state: 'pending', id: res.slice(2) };
-    return { claimed: false, state: 'queued', id: res.startsWith('q:') ? res.slice(2) : res };
+    const pipeline = this.redis.pipeline();
+    NonceRepository.queueClaim(pipeline, userId, nonce, id);
+    const [[err, res]] = ((await pipeline.exec()) ?? [[new Error('pipeline aborted'), null]]) as [Error | null, string | null][];
+    if (err) throw err;
+    return NonceRepository.readClaim(res);
+  }
+
+  /** Adds the claim to a pipeline (so a caller can share one round trip); read it with `readClaim`. */
+  static queueClaim(pipeline: ChainableCommander, userId: string, nonce: string, id: string): void {
+    pipeline.set(nonceKey(userId, nonce), `p:${id}`, 'EX', NONCE_PENDING_TTL_SEC, 'NX', 'GET');
+  }
+
+  static readClaim(previous: string | null): NonceClaim {
+    if (previous === null) return { claimed: true };
+    if (previous.startsWith('p:')) return { claimed: false, state: 'pending', id: previous.slice(2) };
+    return { claimed: false, state: 'queued', id: previous.startsWith('q:') ? previous.slice(2) : previous };
   }
 
   /** The attempt `id` is durably queued: resends answer with it for the nonce's lifetime. */

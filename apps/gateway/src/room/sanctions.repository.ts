@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { ChainableCommander } from 'ioredis';
 import type Redis from 'ioredis';
 import { sanctionInForce, sharedRedisKeys, sharedSanctionSchema, type SharedSanction } from '@danmaku/contracts';
 import { REDIS } from '@danmaku/platform';
@@ -19,14 +20,24 @@ export class SanctionsRepository {
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
 
   async of(roomId: string, userId: string, now = Date.now()): Promise<UserSanctions> {
-    const [roomBan, siteBan, mute] = await this.redis
-      .pipeline()
+    const pipeline = this.redis.pipeline();
+    SanctionsRepository.queue(pipeline, roomId, userId);
+    const res = (await pipeline.exec()) ?? [];
+    return SanctionsRepository.read(res.map(([err, v]) => (err ? null : (v as string | null))), now);
+  }
+
+  /** Adds the three reads to a pipeline (so a caller can share one round trip). */
+  static queue(pipeline: ChainableCommander, roomId: string, userId: string): void {
+    pipeline
       .hget(sharedRedisKeys.roomBans(roomId), userId)
       .hget(sharedRedisKeys.siteBans(), userId)
-      .hget(sharedRedisKeys.roomMutes(roomId), userId)
-      .exec()
-      .then((res) => (res ?? []).map(([err, v]) => (err ? null : parse(v as string | null))));
-    const bans = [roomBan, siteBan].filter((b): b is SharedSanction => sanctionInForce(b, now));
+      .hget(sharedRedisKeys.roomMutes(roomId), userId);
+  }
+
+  /** What is in force, from the replies of `queue` (room ban, site ban, mute). */
+  static read([roomBanRaw, siteBanRaw, muteRaw]: (string | null)[], now: number): UserSanctions {
+    const mute = parse(muteRaw);
+    const bans = [parse(roomBanRaw), parse(siteBanRaw)].filter((b): b is SharedSanction => sanctionInForce(b, now));
     const out: UserSanctions = {};
     if (bans.length > 0) out.bannedUntil = bans.some((b) => b.until === null) ? null : Math.max(...bans.map((b) => b.until as number));
     if (mute && sanctionInForce(mute, now) && mute.until !== null) out.mutedUntil = mute.until;

@@ -11,9 +11,10 @@ export const moderationEnvSchema = z.object({
   MODERATION_DUPLICATE_WINDOW_MS: msVar(30_000),
   /**
    * Partitions of `danmaku.submitted.v1` one instance decides at once. Each partition stays
-   * in order; several let one batch's Redis round trips overlap another's work.
+   * in order; the partition batches of one fetch are decided in one call (one Redis round
+   * trip and one produce for all), so the default covers every partition.
    */
-  MODERATION_DECIDE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(3),
+  MODERATION_DECIDE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(6),
   /** How many accepted danmaku each room keeps for joins and reconnects (`room:{id}:recent`). */
   MODERATION_RECENT_BUFFER: z.coerce.number().int().min(50).max(10_000).default(1000),
   /** How long a decision is remembered, so a redelivered submission gets the same answer and seq. */

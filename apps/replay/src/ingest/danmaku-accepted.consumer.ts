@@ -25,6 +25,11 @@ export class DanmakuAcceptedConsumer implements OnApplicationBootstrap, BeforeAp
       app: 'replay',
       purpose: 'store',
       fromBeginning: true,
+      // One fetch's partitions in one ingest call (one pipelined round trip for all its
+      // rooms); offsets are committed at most every 500 ms, always after their batch is stored.
+      partitionsConsumedConcurrently: KAFKA_TOPICS.danmakuAccepted.partitions,
+      coalescePartitions: true,
+      commitIntervalMs: 500,
       // Offsets are committed only after this resolves: everything is in Redis by then.
       handleBatch: async (messages) => {
         await ingest.ingest(messages.map((m) => m.value.danmaku));

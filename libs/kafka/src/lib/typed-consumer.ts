@@ -41,6 +41,25 @@ export interface TypedConsumerOptions<S extends z.ZodType> {
    * nothing to resume from, so committing would only cost a request per batch.
    */
   commitOffsets?: boolean;
+  /**
+   * Hand the partition batches of one fetch to `handleBatch` together, as one call (each
+   * partition's messages stay in order, one after the other). With many rooms spread over
+   * the partitions, one call then costs one Redis round trip and one produce for the whole
+   * fetch instead of one per partition. Off by default. `ctx.partition` is the first
+   * partition's; `ctx.heartbeat` beats for all of them.
+   */
+  coalescePartitions?: boolean;
+  /**
+   * Commit resolved offsets at most this often (ms) instead of after every batch. Offsets are
+   * still only resolved once their batch's work is done; a crash just redelivers a little more.
+   */
+  commitIntervalMs?: number;
+}
+
+interface CoalescedGroup<T> {
+  parts: ConsumedMessage<T>[][];
+  heartbeats: (() => Promise<void>)[];
+  done: Promise<void>;
 }
 
 /**
@@ -57,6 +76,7 @@ export class TypedConsumer<S extends z.ZodType> {
   private readonly consumer: Consumer;
   private stopping = false;
   private joined = false;
+  private group?: CoalescedGroup<z.infer<S>> & { settle(error?: unknown): void };
   readonly groupId: string;
 
   constructor(
@@ -92,6 +112,7 @@ export class TypedConsumer<S extends z.ZodType> {
     await this.consumer.subscribe({ topics: [topic], fromBeginning: this.options.fromBeginning });
     await this.consumer.run({
       autoCommit: commit,
+      ...(this.options.commitIntervalMs ? { autoCommitInterval: this.options.commitIntervalMs } : {}),
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
       eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
@@ -113,7 +134,7 @@ export class TypedConsumer<S extends z.ZodType> {
         while (decoded.length > 0) {
           if (!isRunning() || isStale()) return;
           try {
-            await this.options.handleBatch(decoded, ctx);
+            await (this.options.coalescePartitions ? this.coalesced(decoded, ctx) : this.options.handleBatch(decoded, ctx));
             break;
           } catch (error) {
             if (error instanceof SkipMessageError) {
@@ -145,6 +166,34 @@ export class TypedConsumer<S extends z.ZodType> {
         await heartbeat();
       },
     });
+  }
+
+  /**
+   * Joins the batch to the group of partition batches being collected in this turn of the
+   * event loop (kafkajs starts the batches of one fetch together) and resolves when the
+   * group's single `handleBatch` call has.
+   */
+  private coalesced(messages: ConsumedMessage<z.infer<S>>[], ctx: BatchContext): Promise<void> {
+    if (!this.group) {
+      let settle!: (error?: unknown) => void;
+      const done = new Promise<void>((resolve, reject) => (settle = (e) => (e === undefined ? resolve() : reject(e))));
+      const group = { parts: [] as ConsumedMessage<z.infer<S>>[][], heartbeats: [] as (() => Promise<void>)[], done, settle };
+      this.group = group;
+      setImmediate(() => {
+        if (this.group === group) this.group = undefined;
+        const all = group.parts.length === 1 ? group.parts[0] : group.parts.flat();
+        const heartbeat = async () => {
+          await Promise.all(group.heartbeats.map((h) => h()));
+        };
+        this.options.handleBatch(all, { topic: ctx.topic, partition: all[0]?.partition ?? ctx.partition, heartbeat }).then(
+          () => group.settle(),
+          (e: unknown) => group.settle(e ?? new Error('batch failed')),
+        );
+      });
+    }
+    this.group.parts.push(messages);
+    this.group.heartbeats.push(ctx.heartbeat);
+    return this.group.done;
   }
 
   /**

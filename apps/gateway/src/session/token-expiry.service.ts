@@ -1,14 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { DomainException, MetricsService } from '@danmaku/platform';
 import type { AuthRefreshAck, Principal } from '@danmaku/contracts';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { ConnectionAuth } from '../socket/connection-auth';
 import { authSessionRoom, type ViewerSocket } from '../socket/socket-data';
-
-interface Timers {
-  expiry?: NodeJS.Timeout;
-  grace?: NodeJS.Timeout;
-}
+import { TimerWheel } from './timer-wheel';
 
 /**
  * Open sockets outlive their access tokens unless we act: when a socket's token expires
@@ -16,8 +12,11 @@ interface Timers {
  * new token of the same user; otherwise it is disconnected.
  */
 @Injectable()
-export class TokenExpiryService {
-  private readonly timers = new WeakMap<ViewerSocket, Timers>();
+export class TokenExpiryService implements OnApplicationShutdown {
+  /** Sockets by the time their token expires (one timer for all, not one per socket). */
+  private readonly expiries = new TimerWheel<ViewerSocket>((socket) => this.onExpired(socket));
+  /** Sockets told TOKEN_EXPIRED, by the end of their grace period. */
+  private readonly graces = new TimerWheel<ViewerSocket>((socket) => this.onGraceOver(socket));
   private readonly expired;
 
   constructor(
@@ -46,26 +45,31 @@ export class TokenExpiryService {
     return { expiresAt: next.expiresAt };
   }
 
+  onApplicationShutdown(): void {
+    this.expiries.stop();
+    this.graces.stop();
+  }
+
   private schedule(socket: ViewerSocket, principal: Principal): void {
-    this.clear(socket);
-    const timers: Timers = {};
-    // setTimeout holds at most ~24.8 days; tokens are far shorter-lived.
-    const inMs = Math.min(Math.max(0, principal.expiresAt - Date.now()), 2 ** 31 - 1);
-    timers.expiry = setTimeout(() => {
-      const until = Date.now() + this.config.GATEWAY_TOKEN_GRACE_MS;
-      socket.emit('notice', { code: 'TOKEN_EXPIRED', message: 'Your access token expired; send auth:refresh with a new one', until });
-      timers.grace = setTimeout(() => {
-        this.expired.inc();
-        socket.disconnect(true);
-      }, this.config.GATEWAY_TOKEN_GRACE_MS);
-    }, inMs);
-    this.timers.set(socket, timers);
+    this.graces.cancel(socket);
+    this.expiries.schedule(socket, principal.expiresAt);
+  }
+
+  private onExpired(socket: ViewerSocket): void {
+    if (socket.disconnected) return;
+    const until = Date.now() + this.config.GATEWAY_TOKEN_GRACE_MS;
+    socket.emit('notice', { code: 'TOKEN_EXPIRED', message: 'Your access token expired; send auth:refresh with a new one', until });
+    this.graces.schedule(socket, until);
+  }
+
+  private onGraceOver(socket: ViewerSocket): void {
+    if (socket.disconnected) return;
+    this.expired.inc();
+    socket.disconnect(true);
   }
 
   private clear(socket: ViewerSocket): void {
-    const t = this.timers.get(socket);
-    if (t?.expiry) clearTimeout(t.expiry);
-    if (t?.grace) clearTimeout(t.grace);
-    this.timers.delete(socket);
+    this.expiries.cancel(socket);
+    this.graces.cancel(socket);
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Scenario parameters: the full run (issue 6) and `--quick` (a smoke test of the harness
+ * Scenario parameters: the full run (issues 6 and 9) and `--quick` (a smoke test of the harness
  * that finishes in a couple of minutes on a shared 2-core machine).
  */
 export type ScenarioName = 'hot-room' | 'many-rooms' | 'connections' | 'idle-latency';
@@ -33,9 +33,19 @@ export interface Plan {
   manyRooms: {
     rooms: number;
     viewersPerRoom: number;
-    ratePerRoom: number;
+    /** Input steps in danmaku/s per room (the step's input is rooms × this). */
+    ratesPerRoom: number[];
+    /**
+     * The issue's reference step, danmaku/s per room (2 × 200 rooms = 400/s in the full run):
+     * its p50, p99, reach and CPU per delivery are goals of their own.
+     */
+    referencePerRoom: number;
+    /** Length of one step's send window. */
     durationMs: number;
     drainMaxMs: number;
+    /** Stop stepping once a step is this bad (the hot room's rules). */
+    stopBelowReach: number;
+    stopAboveP99Ms: number;
   };
   connections: { perGateway: number; rooms: number; holdMs: number; baseline: boolean };
   idle: { viewers: number; rate: number; durationMs: number; drainMaxMs: number };
@@ -67,7 +77,16 @@ export function makePlan(quick: boolean): Plan {
         stopBelowReach: 0.9,
         stopAboveP99Ms: 2000,
       },
-      manyRooms: { rooms: 40, viewersPerRoom: 10, ratePerRoom: 2, durationMs: 5000, drainMaxMs: 3000 },
+      manyRooms: {
+        rooms: 40,
+        viewersPerRoom: 10,
+        ratesPerRoom: [1, 2, 5],
+        referencePerRoom: 2,
+        durationMs: 4000,
+        drainMaxMs: 3000,
+        stopBelowReach: 0.9,
+        stopAboveP99Ms: 2000,
+      },
       connections: { perGateway: 1500, rooms: 10, holdMs: 3000, baseline: true },
       idle: { viewers: 50, rate: 5, durationMs: 5000, drainMaxMs: 2000 },
     };
@@ -88,7 +107,17 @@ export function makePlan(quick: boolean): Plan {
       stopBelowReach: 0.9,
       stopAboveP99Ms: 2000,
     },
-    manyRooms: { rooms: 200, viewersPerRoom: 25, ratePerRoom: 2, durationMs: 30_000, drainMaxMs: 5000 },
+    manyRooms: {
+      rooms: 200,
+      viewersPerRoom: 25,
+      // 100 → 200 → 400 → 1,000 → 2,000 danmaku/s in; 400/s (2 per room) is the issue's reference.
+      ratesPerRoom: [0.5, 1, 2, 5, 10],
+      referencePerRoom: 2,
+      durationMs: 20_000,
+      drainMaxMs: 5000,
+      stopBelowReach: 0.9,
+      stopAboveP99Ms: 2000,
+    },
     connections: { perGateway: 15_000, rooms: 100, holdMs: 10_000, baseline: true },
     idle: { viewers: 100, rate: 5, durationMs: 30_000, drainMaxMs: 3000 },
   };

@@ -407,6 +407,11 @@ export function meetsCapacity(plan: Plan, s: StepResult): boolean {
   );
 }
 
+/** A step clearly past capacity: the next (higher) steps would only be worse, so stepping stops. */
+function pastCapacity(r: StepResult, rules: { stopBelowReach: number; stopAboveP99Ms: number }): boolean {
+  return r.reach < rules.stopBelowReach || (r.latency.p99 ?? Infinity) > rules.stopAboveP99Ms;
+}
+
 export function capacityOf(plan: Plan, steps: StepResult[]): number {
   return steps.filter((s) => meetsCapacity(plan, s)).reduce((m, s) => Math.max(m, s.targetRate), 0);
 }
@@ -441,7 +446,7 @@ export async function hotRoom(ctx: Ctx, sut: SystemUnderTest, runId: string): Pr
         sampled,
       });
       steps.push(r);
-      if (r.reach < p.stopBelowReach || (r.latency.p99 ?? Infinity) > p.stopAboveP99Ms) {
+      if (pastCapacity(r, p)) {
         ctx.say(
           `  stopping ${sut.name}'s hot room here: reach ${(r.reach * 100).toFixed(1)}%, p99 ${ms(r.latency.p99)}`,
         );
@@ -456,9 +461,10 @@ export async function hotRoom(ctx: Ctx, sut: SystemUnderTest, runId: string): Pr
 
 export async function manyRooms(ctx: Ctx, sut: SystemUnderTest, runId: string): Promise<StepResult[]> {
   const p = ctx.plan.manyRooms;
-  const rate = p.rooms * p.ratePerRoom;
+  const inputs = p.ratesPerRoom.map((perRoom) => Math.round(p.rooms * perRoom));
   ctx.say(
-    `\n== many rooms (${sut.name}): ${p.rooms} rooms × ${p.viewersPerRoom} viewers × ${p.ratePerRoom} danmaku/s (${rate}/s in), ${p.durationMs / 1000}s`,
+    `\n== many rooms (${sut.name}): ${p.rooms} rooms × ${p.viewersPerRoom} viewers, ${p.ratesPerRoom.join(' → ')} danmaku/s per room ` +
+      `(${inputs.join(' → ')}/s in), ${p.durationMs / 1000}s a step`,
   );
   const rooms = Array.from({ length: p.rooms }, (_, i) => `${runId}-many-${sut.name}-${i}`);
   const { sockets, sampled } = await populate(ctx, sut, {
@@ -467,11 +473,13 @@ export async function manyRooms(ctx: Ctx, sut: SystemUnderTest, runId: string): 
     sendersPerRoom: 1,
     latencyEvery: ctx.plan.latencyEvery,
   });
+  const steps: StepResult[] = [];
   try {
-    return [
-      await deliveryStep(ctx, sut, {
+    for (const [i, rate] of inputs.entries()) {
+      if (ctx.aborted()) break;
+      const r = await deliveryStep(ctx, sut, {
         scenario: 'many-rooms',
-        step: 1,
+        step: i + 1,
         rate,
         durationMs: p.durationMs,
         drainMaxMs: p.drainMaxMs,
@@ -479,11 +487,19 @@ export async function manyRooms(ctx: Ctx, sut: SystemUnderTest, runId: string): 
         socketsPerRoom: p.viewersPerRoom,
         sockets,
         sampled,
-      }),
-    ];
+      });
+      steps.push(r);
+      if (pastCapacity(r, p)) {
+        ctx.say(
+          `  stopping ${sut.name}'s many rooms here: reach ${(r.reach * 100).toFixed(1)}%, p99 ${ms(r.latency.p99)}`,
+        );
+        break;
+      }
+    }
   } finally {
     await teardown(ctx, sut);
   }
+  return steps;
 }
 
 export async function idleLatency(ctx: Ctx, sut: SystemUnderTest, runId: string): Promise<StepResult[]> {

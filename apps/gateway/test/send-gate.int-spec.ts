@@ -47,9 +47,17 @@ describe('SendGateRepository (real Redis)', () => {
   it('claims a nonce as pending, reports it to a resend, and answers queued once marked', async () => {
     const user = uniqueId('u');
     expect((await gate.check('r', user, { nonce: 'n', id: 'id-1' })).nonce).toEqual({ claimed: true });
-    expect((await gate.check('r', user, { nonce: 'n', id: 'id-2' })).nonce).toEqual({ claimed: false, state: 'pending', id: 'id-1' });
+    expect((await gate.check('r', user, { nonce: 'n', id: 'id-2' })).nonce).toEqual({
+      claimed: false,
+      state: 'pending',
+      id: 'id-1',
+    });
     await nonces.markQueued(user, 'n', 'id-1');
-    expect((await gate.check('r', user, { nonce: 'n', id: 'id-3' })).nonce).toEqual({ claimed: false, state: 'queued', id: 'id-1' });
+    expect((await gate.check('r', user, { nonce: 'n', id: 'id-3' })).nonce).toEqual({
+      claimed: false,
+      state: 'queued',
+      id: 'id-1',
+    });
     // A failed attempt frees the nonce, only its own.
     await nonces.release(user, 'n', 'id-3');
     expect(await nonces.claim(user, 'n', 'id-4')).toEqual({ claimed: false, state: 'queued', id: 'id-1' });

@@ -7,7 +7,10 @@ import { RevocationRepository } from './access/revocation.repository';
 import { AuditController } from './audit/audit.controller';
 import { AuditRepository } from './audit/audit.repository';
 import { AuditService } from './audit/audit.service';
-import { RoomBlockedTermsController, SiteBlockedTermsController } from './blocked-terms/blocked-terms.controller';
+import {
+  RoomBlockedTermsController,
+  SiteBlockedTermsController,
+} from './blocked-terms/blocked-terms.controller';
 import { BlockedTermsRepository } from './blocked-terms/blocked-terms.repository';
 import { BlockedTermsService } from './blocked-terms/blocked-terms.service';
 import { FilterTermMatcher } from './blocked-terms/filter-term.matcher';

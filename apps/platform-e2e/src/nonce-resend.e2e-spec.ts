@@ -1,5 +1,13 @@
 import type { DanmakuBatchEvent } from '@danmaku/contracts';
-import { connectViewer, emitAck, expectEventually, pauseLocalKafka, recordEvents, sleep, type ViewerSocket } from '@danmaku/testing';
+import {
+  connectViewer,
+  emitAck,
+  expectEventually,
+  pauseLocalKafka,
+  recordEvents,
+  sleep,
+  type ViewerSocket,
+} from '@danmaku/testing';
 import { newUser, roomName, startStack, type Stack } from './stack';
 
 /**
@@ -31,11 +39,15 @@ describe('a nonce resend while the first attempt is stuck in a stalled broker', 
       connectViewer(stack.gateways[1].url, bob.token),
     ]);
     sockets.push(first, second, viewer);
-    for (const s of [first, second, viewer]) expect(await emitAck(s, 'room:join', { roomId })).toMatchObject({ ok: true });
+    for (const s of [first, second, viewer])
+      expect(await emitAck(s, 'room:join', { roomId })).toMatchObject({ ok: true });
     const batches = recordEvents<DanmakuBatchEvent>(viewer, 'danmaku:batch');
     // The pipeline works before the stall (warms every producer and consumer).
     expect(await emitAck(first, 'danmaku:send', { roomId, text: 'warm-up' })).toMatchObject({ ok: true });
-    await expectEventually(() => expect(batches.flatMap((b) => b.items).map((d) => d.text)).toEqual(['warm-up']), { timeoutMs: 15_000 });
+    await expectEventually(
+      () => expect(batches.flatMap((b) => b.items).map((d) => d.text)).toEqual(['warm-up']),
+      { timeoutMs: 15_000 },
+    );
 
     const nonce = 'resend-while-stuck';
     resume = pauseLocalKafka();
@@ -51,7 +63,10 @@ describe('a nonce resend while the first attempt is stuck in a stalled broker', 
     resume();
 
     for (const ack of [elsewhere, same]) {
-      expect(ack).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE', retryAfterMs: expect.any(Number) } });
+      expect(ack).toMatchObject({
+        ok: false,
+        error: { code: 'UNAVAILABLE', retryAfterMs: expect.any(Number) },
+      });
     }
     // Answered within the SDK's 5 s ack timeout, so the client can retry with the nonce.
     expect(answeredAfterMs).toBeLessThan(5_000);
@@ -60,11 +75,17 @@ describe('a nonce resend while the first attempt is stuck in a stalled broker', 
     expect(firstAck).toEqual({ ok: true, id: expect.any(String) });
     // Once it is queued, every resend on either instance answers its id.
     for (const s of [second, first]) {
-      expect(await emitAck(s, 'danmaku:send', { roomId, text: 'stuck', nonce })).toEqual({ ok: true, id: firstAck.id });
+      expect(await emitAck(s, 'danmaku:send', { roomId, text: 'stuck', nonce })).toEqual({
+        ok: true,
+        id: firstAck.id,
+      });
     }
-    await expectEventually(() => expect(batches.flatMap((b) => b.items).map((d) => d.id)).toContain(firstAck.id), {
-      timeoutMs: 30_000,
-    });
+    await expectEventually(
+      () => expect(batches.flatMap((b) => b.items).map((d) => d.id)).toContain(firstAck.id),
+      {
+        timeoutMs: 30_000,
+      },
+    );
     await sleep(1000);
     const delivered = batches.flatMap((b) => b.items);
     expect(delivered.filter((d) => d.text === 'stuck')).toHaveLength(1);

@@ -1,4 +1,9 @@
-import { DEFAULT_ROOM_SETTINGS, type DanmakuSubmitted, type Principal, type RoomSettings } from '@danmaku/contracts';
+import {
+  DEFAULT_ROOM_SETTINGS,
+  type DanmakuSubmitted,
+  type Principal,
+  type RoomSettings,
+} from '@danmaku/contracts';
 import { DomainException, MetricsService } from '@danmaku/platform';
 import type { RoomStateRepository } from '../room/room-state.repository';
 import type { UserSanctions } from '../room/sanctions.repository';
@@ -7,7 +12,13 @@ import type { NonceClaim, NonceRepository } from './nonce.repository';
 import type { SendGateRepository } from './send-gate.repository';
 import type { SubmissionPublisher } from './submission.publisher';
 
-const user: Principal = { userId: 'u1', nickname: 'Ann', role: 'user', sessionId: 's1', expiresAt: Date.now() + 60_000 };
+const user: Principal = {
+  userId: 'u1',
+  nickname: 'Ann',
+  role: 'user',
+  sessionId: 's1',
+  expiresAt: Date.now() + 60_000,
+};
 
 interface SetupOptions {
   settings?: Partial<RoomSettings>;
@@ -25,7 +36,9 @@ function setup(opts: SetupOptions = {}) {
   const published: DanmakuSubmitted[] = [];
   const nonces = new Map<string, string>();
   const released: string[] = [];
-  const rooms = { settings: async () => ({ ...DEFAULT_ROOM_SETTINGS, ...opts.settings }) } as unknown as RoomStateRepository;
+  const rooms = {
+    settings: async () => ({ ...DEFAULT_ROOM_SETTINGS, ...opts.settings }),
+  } as unknown as RoomStateRepository;
   const claim = async (_u: string, n: string, id: string): Promise<NonceClaim> => {
     const had = nonces.get(n);
     if (had) return { claimed: false, state: had.startsWith('p:') ? 'pending' : 'queued', id: had.slice(2) };
@@ -70,8 +83,17 @@ function setup(opts: SetupOptions = {}) {
   return { svc, published, released };
 }
 
-const sender = (over: Partial<Sender> = {}): Sender => ({ principal: user, socketId: 'sock1', joined: true, ...over });
-const codeOf = async (p: Promise<unknown>) => p.then(() => 'ok', (e: DomainException) => e.code);
+const sender = (over: Partial<Sender> = {}): Sender => ({
+  principal: user,
+  socketId: 'sock1',
+  joined: true,
+  ...over,
+});
+const codeOf = async (p: Promise<unknown>) =>
+  p.then(
+    () => 'ok',
+    (e: DomainException) => e.code,
+  );
 
 describe('DanmakuService.send', () => {
   it('queues a submission with defaults and its origin, and answers its id', async () => {
@@ -93,11 +115,23 @@ describe('DanmakuService.send', () => {
   });
 
   it('refuses guests, senders outside the room, closed rooms and long text', async () => {
-    expect(await codeOf(setup().svc.send(sender({ principal: { ...user, role: 'guest' } }), { roomId: 'r', text: 'x' }))).toBe('FORBIDDEN');
-    expect(await codeOf(setup().svc.send(sender({ joined: false }), { roomId: 'r', text: 'x' }))).toBe('ROOM_NOT_JOINED');
-    expect(await codeOf(setup({ settings: { closed: true } }).svc.send(sender(), { roomId: 'r', text: 'x' }))).toBe('ROOM_CLOSED');
-    expect(await codeOf(setup({ settings: { maxLength: 3 } }).svc.send(sender(), { roomId: 'r', text: 'abcd' }))).toBe('TOO_LONG');
-    expect(await codeOf(setup({ settings: { maxLength: 3 } }).svc.send(sender(), { roomId: 'r', text: '👨‍👩‍👧👍🏽a' }))).toBe('ok');
+    expect(
+      await codeOf(
+        setup().svc.send(sender({ principal: { ...user, role: 'guest' } }), { roomId: 'r', text: 'x' }),
+      ),
+    ).toBe('FORBIDDEN');
+    expect(await codeOf(setup().svc.send(sender({ joined: false }), { roomId: 'r', text: 'x' }))).toBe(
+      'ROOM_NOT_JOINED',
+    );
+    expect(
+      await codeOf(setup({ settings: { closed: true } }).svc.send(sender(), { roomId: 'r', text: 'x' })),
+    ).toBe('ROOM_CLOSED');
+    expect(
+      await codeOf(setup({ settings: { maxLength: 3 } }).svc.send(sender(), { roomId: 'r', text: 'abcd' })),
+    ).toBe('TOO_LONG');
+    expect(
+      await codeOf(setup({ settings: { maxLength: 3 } }).svc.send(sender(), { roomId: 'r', text: '👨‍👩‍👧👍🏽a' })),
+    ).toBe('ok');
   });
 
   it('refuses banned and muted senders early, with until', async () => {
@@ -105,7 +139,11 @@ describe('DanmakuService.send', () => {
     await expect(banned).rejects.toMatchObject({ code: 'BANNED', details: { until: null } });
     const until = Date.now() + 60_000;
     const muted = setup({ sanctions: { mutedUntil: until } }).svc.send(sender(), { roomId: 'r', text: 'x' });
-    await expect(muted).rejects.toMatchObject({ code: 'MUTED', details: { until }, retryAfterMs: expect.any(Number) });
+    await expect(muted).rejects.toMatchObject({
+      code: 'MUTED',
+      details: { until },
+      retryAfterMs: expect.any(Number),
+    });
   });
 
   it('refuses a sender over the rate with retryAfterMs, and frees the nonce it claimed', async () => {
@@ -131,7 +169,9 @@ describe('DanmakuService.send', () => {
     expect(await codeOf(svc.send(sender(), { roomId: 'r', text: 'x', nonce: 'n2' }))).toBe('UNAVAILABLE');
     expect(released).toEqual(['n2']);
     expect(published).toEqual([]);
-    expect(await codeOf(setup({ available: false }).svc.send(sender(), { roomId: 'r', text: 'x' }))).toBe('UNAVAILABLE');
+    expect(await codeOf(setup({ available: false }).svc.send(sender(), { roomId: 'r', text: 'x' }))).toBe(
+      'UNAVAILABLE',
+    );
   });
 
   describe('a resend while the first attempt is still pending', () => {
@@ -146,7 +186,9 @@ describe('DanmakuService.send', () => {
       const { svc, published } = setup({ publishGate: g.promise });
       const first = svc.send(sender(), { roomId: 'r', text: 'x', nonce: 'n3' });
       let resendDone = false;
-      const resend = svc.send(sender({ socketId: 'sock2' }), { roomId: 'r', text: 'x', nonce: 'n3' }).finally(() => (resendDone = true));
+      const resend = svc
+        .send(sender({ socketId: 'sock2' }), { roomId: 'r', text: 'x', nonce: 'n3' })
+        .finally(() => (resendDone = true));
       await new Promise((r) => setTimeout(r, 50));
       expect(resendDone).toBe(false);
       g.open();

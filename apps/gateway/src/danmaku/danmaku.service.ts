@@ -75,17 +75,23 @@ export class DanmakuService {
   private async sendChecked(sender: Sender, payload: DanmakuSendPayload): Promise<DanmakuSendAck> {
     const { principal } = sender;
     if (principal.role === 'guest') throw new DomainException('FORBIDDEN', 'Guests may watch but not send');
-    if (!sender.joined) throw new DomainException('ROOM_NOT_JOINED', `Join room ${payload.roomId} before sending`);
+    if (!sender.joined)
+      throw new DomainException('ROOM_NOT_JOINED', `Join room ${payload.roomId} before sending`);
     const settings = await this.rooms.settings(payload.roomId);
     if (settings.closed) throw new DomainException('ROOM_CLOSED', 'This room is closed to new danmaku');
     const length = graphemeLength(payload.text);
     if (length > settings.maxLength) {
-      throw new DomainException('TOO_LONG', `Text is ${length} characters; the room allows ${settings.maxLength}`, {
-        maxLength: settings.maxLength,
-        length,
-      });
+      throw new DomainException(
+        'TOO_LONG',
+        `Text is ${length} characters; the room allows ${settings.maxLength}`,
+        {
+          maxLength: settings.maxLength,
+          length,
+        },
+      );
     }
-    if (!this.publisher.available) throw new DomainException('UNAVAILABLE', 'Cannot queue messages right now');
+    if (!this.publisher.available)
+      throw new DomainException('UNAVAILABLE', 'Cannot queue messages right now');
 
     const id = uuidv7();
     const nonce = payload.nonce;
@@ -93,15 +99,23 @@ export class DanmakuService {
     const claimed = gate.nonce?.claimed === true;
     try {
       if (gate.sanctions.bannedUntil !== undefined) {
-        throw new DomainException('BANNED', 'You are banned from this room', { until: gate.sanctions.bannedUntil });
+        throw new DomainException('BANNED', 'You are banned from this room', {
+          until: gate.sanctions.bannedUntil,
+        });
       }
       if (gate.sanctions.mutedUntil !== undefined) {
         const retryAfterMs = Math.max(0, gate.sanctions.mutedUntil - Date.now());
-        throw new DomainException('MUTED', 'You are muted in this room', { until: gate.sanctions.mutedUntil }, retryAfterMs);
+        throw new DomainException(
+          'MUTED',
+          'You are muted in this room',
+          { until: gate.sanctions.mutedUntil },
+          retryAfterMs,
+        );
       }
       // A resend of a queued message: answer with the first id, queue nothing new.
       if (gate.nonce && !gate.nonce.claimed && gate.nonce.state === 'queued') return { id: gate.nonce.id };
-      if (gate.rateLimitedForMs !== null) throw new DomainException('RATE_LIMITED', 'Sending too fast', undefined, gate.rateLimitedForMs);
+      if (gate.rateLimitedForMs !== null)
+        throw new DomainException('RATE_LIMITED', 'Sending too fast', undefined, gate.rateLimitedForMs);
     } catch (e) {
       if (claimed && nonce) await this.nonces.release(principal.userId, nonce, id).catch(() => undefined);
       throw e;

@@ -42,7 +42,10 @@ export class NonceRepository {
   async claim(userId: string, nonce: string, id: string): Promise<NonceClaim> {
     const pipeline = this.redis.pipeline();
     NonceRepository.queueClaim(pipeline, userId, nonce, id);
-    const [[err, res]] = ((await pipeline.exec()) ?? [[new Error('pipeline aborted'), null]]) as [Error | null, string | null][];
+    const [[err, res]] = ((await pipeline.exec()) ?? [[new Error('pipeline aborted'), null]]) as [
+      Error | null,
+      string | null,
+    ][];
     if (err) throw err;
     return NonceRepository.readClaim(res);
   }

@@ -26,14 +26,23 @@ const rateKey = (userId: string) => `gw:send-rate:${userId}`;
 export class SendGateRepository {
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
-    @Inject(GATEWAY_CONFIG) private readonly config: Pick<GatewayConfig, 'GATEWAY_SEND_RATE_LIMIT' | 'GATEWAY_SEND_RATE_WINDOW_SEC'>,
+    @Inject(GATEWAY_CONFIG)
+    private readonly config: Pick<GatewayConfig, 'GATEWAY_SEND_RATE_LIMIT' | 'GATEWAY_SEND_RATE_WINDOW_SEC'>,
   ) {}
 
-  async check(roomId: string, userId: string, claim: { nonce: string; id: string } | null, now = Date.now()): Promise<SendGate> {
+  async check(
+    roomId: string,
+    userId: string,
+    claim: { nonce: string; id: string } | null,
+    now = Date.now(),
+  ): Promise<SendGate> {
     const pipeline = this.redis.pipeline();
     SanctionsRepository.queue(pipeline, roomId, userId);
     const key = rateKey(userId);
-    pipeline.set(key, '0', 'PX', this.config.GATEWAY_SEND_RATE_WINDOW_SEC * 1000, 'NX').incr(key).pttl(key);
+    pipeline
+      .set(key, '0', 'PX', this.config.GATEWAY_SEND_RATE_WINDOW_SEC * 1000, 'NX')
+      .incr(key)
+      .pttl(key);
     if (claim) NonceRepository.queueClaim(pipeline, userId, claim.nonce, claim.id);
     const replies = (await pipeline.exec()) ?? [];
     for (const [err] of replies) if (err) throw err;

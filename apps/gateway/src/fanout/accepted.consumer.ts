@@ -2,13 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { KAFKA_TOPICS } from '@danmaku/contracts';
 import { KafkaClient, TypedConsumer } from '@danmaku/kafka';
-import { APP_IDENTITY, APP_LOGGER, MetricsService, ReadinessService, type AppIdentity } from '@danmaku/platform';
+import {
+  APP_IDENTITY,
+  APP_LOGGER,
+  MetricsService,
+  ReadinessService,
+  type AppIdentity,
+} from '@danmaku/platform';
 import type { Logger } from 'pino';
 import { RoomFanoutService } from './room-fanout.service';
 
 /**
  * Every gateway instance reads every partition of `danmaku.accepted.v1` and writes each
- * room's danmaku to its own sockets (goim's comets do the same; ADR 0007). No instance
+ * room's danmaku to its own sockets (goim's comets do the same; ADR 0008). No instance
  * depends on another for live delivery: one dying freezes nobody else's rooms, and the
  * Redis adapter stays out of the hot path (it still carries notices, settings and
  * retractions across instances).

@@ -21,7 +21,10 @@ export class RecentBufferRepository {
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
 
   /** The last `count` danmaku, or with `sinceSeq` every buffered one after it; none above `upTo`. */
-  async window(roomId: string, opts: ({ count: number } | { sinceSeq: number }) & { upTo?: number | null }): Promise<RecentWindow> {
+  async window(
+    roomId: string,
+    opts: ({ count: number } | { sinceSeq: number }) & { upTo?: number | null },
+  ): Promise<RecentWindow> {
     const key = sharedRedisKeys.roomRecent(roomId);
     const max = opts.upTo == null ? '+inf' : String(opts.upTo);
     const pipe = this.redis.multi();
@@ -31,7 +34,11 @@ export class RecentBufferRepository {
     pipe.get(sharedRedisKeys.roomLastSeq(roomId));
     const res = await pipe.exec();
     if (!res) throw new Error('redis transaction aborted');
-    const [[e1, members], [e2, oldest], [e3, last]] = res as [[Error | null, string[]], [Error | null, string[]], [Error | null, string | null]];
+    const [[e1, members], [e2, oldest], [e3, last]] = res as [
+      [Error | null, string[]],
+      [Error | null, string[]],
+      [Error | null, string | null],
+    ];
     const err = e1 ?? e2 ?? e3;
     if (err) throw err;
     if (!('sinceSeq' in opts)) members.reverse();

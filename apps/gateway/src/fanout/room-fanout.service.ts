@@ -49,15 +49,25 @@ export class RoomFanoutService implements OnModuleInit, OnApplicationShutdown {
     metrics: MetricsService,
   ) {
     this.windowMs = config.GATEWAY_MERGE_WINDOW_MS;
-    this.batchItems = metrics.histogram('gateway_batch_items', 'Danmaku per emitted danmaku:batch', [1, 2, 5, 10, 20, 50, 100, 200, 500]);
+    this.batchItems = metrics.histogram(
+      'gateway_batch_items',
+      'Danmaku per emitted danmaku:batch',
+      [1, 2, 5, 10, 20, 50, 100, 200, 500],
+    );
     this.broadcastItems = metrics.counter('gateway_broadcast_danmaku_total', 'Danmaku broadcast to rooms');
-    this.duplicates = metrics.counter('gateway_broadcast_duplicates_total', 'Accepted events dropped as already broadcast');
+    this.duplicates = metrics.counter(
+      'gateway_broadcast_duplicates_total',
+      'Accepted events dropped as already broadcast',
+    );
     this.latency = metrics.histogram(
       'gateway_broadcast_latency_seconds',
       'sentAt to the write to local sockets',
       [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     );
-    this.windowGauge = metrics.gauge('gateway_merge_window_ms', 'Current merge window (grows with event-loop delay)');
+    this.windowGauge = metrics.gauge(
+      'gateway_merge_window_ms',
+      'Current merge window (grows with event-loop delay)',
+    );
     this.windowGauge.set(this.windowMs);
   }
 
@@ -137,7 +147,8 @@ export class RoomFanoutService implements OnModuleInit, OnApplicationShutdown {
     this.windowGauge.set(this.windowMs);
     const now = Date.now();
     for (const [roomId, s] of this.rooms) {
-      if (!s.timer && s.pending.length === 0 && now - s.lastFlushAt > FORGET_AFTER_MS) this.rooms.delete(roomId);
+      if (!s.timer && s.pending.length === 0 && now - s.lastFlushAt > FORGET_AFTER_MS)
+        this.rooms.delete(roomId);
     }
   }
 }

@@ -66,11 +66,14 @@ export class RoomGateway implements OnGatewayInit, OnGatewayDisconnect {
           this.connections.inc();
           // Rooms are gone by the time 'disconnect' fires: note them while still known.
           this.expiry.watch(socket);
-          socket.on('disconnecting', () => RoomGateway.liveRoomsOf(socket).forEach((r) => this.presence.markDirty(r)));
+          socket.on('disconnecting', () =>
+            RoomGateway.liveRoomsOf(socket).forEach((r) => this.presence.markDirty(r)),
+          );
           next();
         },
         (err: unknown) => {
-          if (!(err instanceof DomainException)) this.logger.warn({ err: String(err) }, 'handshake auth failed');
+          if (!(err instanceof DomainException))
+            this.logger.warn({ err: String(err) }, 'handshake auth failed');
           // The contract: every refused handshake reads `UNAUTHORIZED` on the client.
           next(new Error('UNAUTHORIZED'));
         },
@@ -120,7 +123,10 @@ export class RoomGateway implements OnGatewayInit, OnGatewayDisconnect {
   }
 
   @SubscribeMessage('auth:refresh')
-  async refresh(@ConnectedSocket() socket: ViewerSocket, @MessageBody() body: unknown): Promise<AuthRefreshAck> {
+  async refresh(
+    @ConnectedSocket() socket: ViewerSocket,
+    @MessageBody() body: unknown,
+  ): Promise<AuthRefreshAck> {
     const { token } = parseInput(authRefreshPayloadSchema, body);
     return this.expiry.refresh(socket, token);
   }

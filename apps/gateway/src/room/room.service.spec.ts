@@ -23,22 +23,37 @@ describe('RoomService.joined: recovered', () => {
   });
 
   it('is true when the buffer reaches back to sinceSeq + 1', async () => {
-    const ack = await service({ items: [d(5), d(6)], oldestSeq: 3, lastSeq: 6 }).joined({ roomId: 'r', sinceSeq: 4 }, null);
+    const ack = await service({ items: [d(5), d(6)], oldestSeq: 3, lastSeq: 6 }).joined(
+      { roomId: 'r', sinceSeq: 4 },
+      null,
+    );
     expect(ack.recovered).toBe(true);
   });
 
   it('is true when the client already has the last seq (also for an empty room)', async () => {
-    expect((await service({ items: [], oldestSeq: 3, lastSeq: 6 }).joined({ roomId: 'r', sinceSeq: 6 }, null)).recovered).toBe(true);
-    expect((await service({ items: [], oldestSeq: 0, lastSeq: 0 }).joined({ roomId: 'r', sinceSeq: 0 }, null)).recovered).toBe(true);
+    expect(
+      (await service({ items: [], oldestSeq: 3, lastSeq: 6 }).joined({ roomId: 'r', sinceSeq: 6 }, null))
+        .recovered,
+    ).toBe(true);
+    expect(
+      (await service({ items: [], oldestSeq: 0, lastSeq: 0 }).joined({ roomId: 'r', sinceSeq: 0 }, null))
+        .recovered,
+    ).toBe(true);
   });
 
   it('is false when messages after sinceSeq fell out of the buffer', async () => {
-    const ack = await service({ items: [d(10)], oldestSeq: 10, lastSeq: 10 }).joined({ roomId: 'r', sinceSeq: 4 }, null);
+    const ack = await service({ items: [d(10)], oldestSeq: 10, lastSeq: 10 }).joined(
+      { roomId: 'r', sinceSeq: 4 },
+      null,
+    );
     expect(ack.recovered).toBe(false);
   });
 
   it('is false when the client is ahead of the room (state was reset)', async () => {
-    const ack = await service({ items: [], oldestSeq: 1, lastSeq: 3 }).joined({ roomId: 'r', sinceSeq: 9 }, null);
+    const ack = await service({ items: [], oldestSeq: 1, lastSeq: 3 }).joined(
+      { roomId: 'r', sinceSeq: 9 },
+      null,
+    );
     expect(ack.recovered).toBe(false);
   });
 });

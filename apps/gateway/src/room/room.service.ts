@@ -21,7 +21,11 @@ export class RoomService {
   async admit(roomId: string, userId: string): Promise<void> {
     const { bannedUntil } = await this.sanctions.of(roomId, userId);
     if (bannedUntil !== undefined) {
-      throw new DomainException('BANNED', 'You are banned from this room', bannedUntil === null ? { until: null } : { until: bannedUntil });
+      throw new DomainException(
+        'BANNED',
+        'You are banned from this room',
+        bannedUntil === null ? { until: null } : { until: bannedUntil },
+      );
     }
   }
 
@@ -35,7 +39,10 @@ export class RoomService {
     const [settings, online, window] = await Promise.all([
       this.rooms.settings(roomId),
       this.presence.changed(roomId),
-      this.recent.window(roomId, sinceSeq === undefined ? { count: JOIN_RECENT_COUNT, upTo } : { sinceSeq, upTo }),
+      this.recent.window(
+        roomId,
+        sinceSeq === undefined ? { count: JOIN_RECENT_COUNT, upTo } : { sinceSeq, upTo },
+      ),
     ]);
     // Nothing after sinceSeq is missing when the client is up to date (or ahead of this
     // instance's broadcasts, which it will get live), or when the buffer still reaches back

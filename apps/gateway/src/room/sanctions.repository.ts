@@ -1,7 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ChainableCommander } from 'ioredis';
 import type Redis from 'ioredis';
-import { sanctionInForce, sharedRedisKeys, sharedSanctionSchema, type SharedSanction } from '@danmaku/contracts';
+import {
+  sanctionInForce,
+  sharedRedisKeys,
+  sharedSanctionSchema,
+  type SharedSanction,
+} from '@danmaku/contracts';
 import { REDIS } from '@danmaku/platform';
 
 export interface UserSanctions {
@@ -23,7 +28,10 @@ export class SanctionsRepository {
     const pipeline = this.redis.pipeline();
     SanctionsRepository.queue(pipeline, roomId, userId);
     const res = (await pipeline.exec()) ?? [];
-    return SanctionsRepository.read(res.map(([err, v]) => (err ? null : (v as string | null))), now);
+    return SanctionsRepository.read(
+      res.map(([err, v]) => (err ? null : (v as string | null))),
+      now,
+    );
   }
 
   /** Adds the three reads to a pipeline (so a caller can share one round trip). */
@@ -37,9 +45,14 @@ export class SanctionsRepository {
   /** What is in force, from the replies of `queue` (room ban, site ban, mute). */
   static read([roomBanRaw, siteBanRaw, muteRaw]: (string | null)[], now: number): UserSanctions {
     const mute = parse(muteRaw);
-    const bans = [parse(roomBanRaw), parse(siteBanRaw)].filter((b): b is SharedSanction => sanctionInForce(b, now));
+    const bans = [parse(roomBanRaw), parse(siteBanRaw)].filter((b): b is SharedSanction =>
+      sanctionInForce(b, now),
+    );
     const out: UserSanctions = {};
-    if (bans.length > 0) out.bannedUntil = bans.some((b) => b.until === null) ? null : Math.max(...bans.map((b) => b.until as number));
+    if (bans.length > 0)
+      out.bannedUntil = bans.some((b) => b.until === null)
+        ? null
+        : Math.max(...bans.map((b) => b.until as number));
     if (mute && sanctionInForce(mute, now) && mute.until !== null) out.mutedUntil = mute.until;
     return out;
   }

@@ -3,7 +3,11 @@ import { TimerWheel } from './timer-wheel';
 describe('TimerWheel', () => {
   let now = 10_000;
   const fired: string[] = [];
-  const wheel = new TimerWheel<string>((item) => fired.push(item), 1000, () => now);
+  const wheel = new TimerWheel<string>(
+    (item) => fired.push(item),
+    1000,
+    () => now,
+  );
 
   afterEach(() => {
     wheel.stop();

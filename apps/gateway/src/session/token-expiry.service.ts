@@ -24,7 +24,10 @@ export class TokenExpiryService implements OnApplicationShutdown {
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     metrics: MetricsService,
   ) {
-    this.expired = metrics.counter('gateway_token_expired_disconnects_total', 'Sockets dropped after their token expired');
+    this.expired = metrics.counter(
+      'gateway_token_expired_disconnects_total',
+      'Sockets dropped after their token expired',
+    );
   }
 
   watch(socket: ViewerSocket): void {
@@ -35,7 +38,8 @@ export class TokenExpiryService implements OnApplicationShutdown {
   async refresh(socket: ViewerSocket, token: string): Promise<AuthRefreshAck> {
     const next = await this.auth.authenticate(token);
     const current = socket.data.principal;
-    if (next.userId !== current.userId) throw new DomainException('FORBIDDEN', 'The new token belongs to another user');
+    if (next.userId !== current.userId)
+      throw new DomainException('FORBIDDEN', 'The new token belongs to another user');
     if (next.sessionId !== current.sessionId) {
       await socket.leave(authSessionRoom(current.sessionId));
       await socket.join(authSessionRoom(next.sessionId));
@@ -58,7 +62,11 @@ export class TokenExpiryService implements OnApplicationShutdown {
   private onExpired(socket: ViewerSocket): void {
     if (socket.disconnected) return;
     const until = Date.now() + this.config.GATEWAY_TOKEN_GRACE_MS;
-    socket.emit('notice', { code: 'TOKEN_EXPIRED', message: 'Your access token expired; send auth:refresh with a new one', until });
+    socket.emit('notice', {
+      code: 'TOKEN_EXPIRED',
+      message: 'Your access token expired; send auth:refresh with a new one',
+      until,
+    });
     this.graces.schedule(socket, until);
   }
 

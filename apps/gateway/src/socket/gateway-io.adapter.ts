@@ -33,7 +33,8 @@ export class GatewayIoAdapter extends IoAdapter {
 
   override createIOServer(port: number, options?: ServerOptions) {
     const origins = this.config.GATEWAY_ALLOWED_ORIGINS;
-    const originAllowed = (origin: string | undefined) => origins === '*' || !origin || origins.includes(origin);
+    const originAllowed = (origin: string | undefined) =>
+      origins === '*' || !origin || origins.includes(origin);
     const server = super.createIOServer(port, {
       ...options,
       path: '/socket.io',
@@ -56,9 +57,18 @@ export class GatewayIoAdapter extends IoAdapter {
     const Adapter = backpressureAdapter({
       maxBufferedBytes: this.config.GATEWAY_SOCKET_BUFFER_BYTES,
       graceMs: this.config.GATEWAY_SLOW_CONSUMER_GRACE_MS,
-      drops: metrics.counter('gateway_slow_consumer_drops_total', 'danmaku:batch frames dropped for sockets that could not keep up'),
-      disconnects: metrics.counter('gateway_slow_consumer_disconnects_total', 'Sockets disconnected for staying behind'),
-      deliveries: metrics.counter('gateway_batch_deliveries_total', 'danmaku:batch frames written to local sockets'),
+      drops: metrics.counter(
+        'gateway_slow_consumer_drops_total',
+        'danmaku:batch frames dropped for sockets that could not keep up',
+      ),
+      disconnects: metrics.counter(
+        'gateway_slow_consumer_disconnects_total',
+        'Sockets disconnected for staying behind',
+      ),
+      deliveries: metrics.counter(
+        'gateway_batch_deliveries_total',
+        'danmaku:batch frames written to local sockets',
+      ),
       lagging: metrics.gauge('gateway_lagging_sockets', 'Local sockets currently behind'),
     });
     // Socket.IO calls `new` on the factory: it must be a plain function, not an arrow.
@@ -84,7 +94,10 @@ export class GatewayIoAdapter extends IoAdapter {
     for (const { message, callback, isAckHandledManually } of handlers) {
       // As rxjs' fromEvent hands them to mapPayload: one argument as is, several as an array.
       socket.on(String(message), (...args: unknown[]) => {
-        const { data, ack } = this.mapPayload(args.length === 1 ? args[0] : args) as { data: unknown; ack?: (response: unknown) => void };
+        const { data, ack } = this.mapPayload(args.length === 1 ? args[0] : args) as {
+          data: unknown;
+          ack?: (response: unknown) => void;
+        };
         lastValueFrom(transform(callback(data, ack)), { defaultValue: undefined }).then(
           (response) => {
             if (response === undefined || response === null) return;
@@ -93,7 +106,8 @@ export class GatewayIoAdapter extends IoAdapter {
             else if (!isAckHandledManually && typeof ack === 'function') ack(response);
           },
           // WsAckInterceptor answers every error as an ack; anything reaching here is a bug there.
-          (err: unknown) => this.logger.error({ err: String(err), event: message }, 'socket handler escaped the ack mapping'),
+          (err: unknown) =>
+            this.logger.error({ err: String(err), event: message }, 'socket handler escaped the ack mapping'),
         );
       });
     }

@@ -18,7 +18,11 @@ export const moderationEnvSchema = z.object({
   /** How many accepted danmaku each room keeps for joins and reconnects (`room:{id}:recent`). */
   MODERATION_RECENT_BUFFER: z.coerce.number().int().min(50).max(10_000).default(1000),
   /** How long a decision is remembered, so a redelivered submission gets the same answer and seq. */
-  MODERATION_DECISION_TTL_SEC: z.coerce.number().int().min(60).default(7 * 24 * 3600),
+  MODERATION_DECISION_TTL_SEC: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(7 * 24 * 3600),
 });
 export type ModerationConfig = z.infer<typeof moderationEnvSchema>;
 

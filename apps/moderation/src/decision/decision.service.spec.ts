@@ -162,7 +162,9 @@ describe('DecisionService', () => {
         decidedAt: NOW,
       },
       expect.objectContaining({ danmaku: expect.objectContaining({ id: b.id, seq: 2 }) }),
-      expect.objectContaining({ danmaku: expect.objectContaining({ id: c.id, seq: 1, sessionId: null, offsetMs: null }) }),
+      expect.objectContaining({
+        danmaku: expect.objectContaining({ id: c.id, seq: 1, sessionId: null, offsetMs: null }),
+      }),
     ]);
     expect('nonce' in events.accepted[1]).toBe(false);
     expect(events.rejected).toEqual([]);
@@ -200,8 +202,17 @@ describe('DecisionService', () => {
     const t = submission('r1', 'ｓａｍｅ text');
     await service.decideBatch([s, t]);
     const [r1, r2] = store.requests;
-    expect(r1.rules).toEqual({ slowModeMs: 5000, duplicateWindowMs: 30_000, floodMax: 10, floodWindowMs: 10_000 });
-    expect([r1.ifFlood.code, r1.ifSlowMode.code, r1.ifDuplicate.code]).toEqual(['FLOOD', 'SLOW_MODE', 'DUPLICATE']);
+    expect(r1.rules).toEqual({
+      slowModeMs: 5000,
+      duplicateWindowMs: 30_000,
+      floodMax: 10,
+      floodWindowMs: 10_000,
+    });
+    expect([r1.ifFlood.code, r1.ifSlowMode.code, r1.ifDuplicate.code]).toEqual([
+      'FLOOD',
+      'SLOW_MODE',
+      'DUPLICATE',
+    ]);
     // Duplicates are found on the normalized text.
     expect(r1.textHash).toBe(r2.textHash);
     expect(r1.rejectNow).toBeNull();
@@ -235,7 +246,7 @@ describe('DecisionService', () => {
     expect(events.accepted.map((e) => e.danmaku.seq)).toEqual([1, 2]);
   });
 
-  it('reads a scope\'s terms again only when its version changes', async () => {
+  it("reads a scope's terms again only when its version changes", async () => {
     const { service, context, termsRepo, events } = setup();
     context.siteTermsVersion = '1';
     termsRepo.terms.set('', { version: '1', terms: ['alpha'] });
@@ -253,7 +264,9 @@ describe('DecisionService', () => {
   it('puts accepted danmaku in the recent buffer before publishing them (a failed publish still finds them there)', async () => {
     const { service, events, recent } = setup();
     events.failNext = true;
-    await expect(service.decideBatch([submission('r1', 'hello'), submission('r1', 'world')])).rejects.toThrow('kafka away');
+    await expect(service.decideBatch([submission('r1', 'hello'), submission('r1', 'world')])).rejects.toThrow(
+      'kafka away',
+    );
     expect(recent.map((d) => [d.text, d.seq])).toEqual([
       ['hello', 1],
       ['world', 2],

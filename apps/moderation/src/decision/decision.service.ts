@@ -10,7 +10,13 @@ import { DECISION_POLICY, DecisionPolicy } from './decision-policy.service';
 import { DecisionStoreRepository } from './decision-store.repository';
 import { RecentBufferRepository } from './recent-buffer.repository';
 import { DecisionMetrics } from './decision.metrics';
-import type { DecisionRequest, RejectedDecision, Rejection, RoomContext, StoredDecision } from './decision.types';
+import type {
+  DecisionRequest,
+  RejectedDecision,
+  Rejection,
+  RoomContext,
+  StoredDecision,
+} from './decision.types';
 
 export interface BatchOutcome {
   accepted: DanmakuAccepted[];
@@ -48,14 +54,23 @@ export class DecisionService {
       users.add(s.userId);
       senders.set(s.roomId, users);
     }
-    const snapshot = await this.context.snapshot(new Map([...senders].map(([room, users]) => [room, [...users]])));
+    const snapshot = await this.context.snapshot(
+      new Map([...senders].map(([room, users]) => [room, [...users]])),
+    );
     const siteTerms = await this.terms.get(null, snapshot.siteTermsVersion);
     const roomTerms = new Map<string, CompiledTerms>();
-    for (const [roomId, room] of snapshot.rooms) roomTerms.set(roomId, await this.terms.get(roomId, room.termsVersion));
+    for (const [roomId, room] of snapshot.rooms)
+      roomTerms.set(roomId, await this.terms.get(roomId, room.termsVersion));
 
     // What depends on the room only is built once per room and shared by its messages.
     const site = { bans: snapshot.siteBans, terms: siteTerms };
-    const rooms = new Map<string, { context: RoomContext; rate: Pick<DecisionRequest, 'rules' | 'ifFlood' | 'ifSlowMode' | 'ifDuplicate'> }>();
+    const rooms = new Map<
+      string,
+      {
+        context: RoomContext;
+        rate: Pick<DecisionRequest, 'rules' | 'ifFlood' | 'ifSlowMode' | 'ifDuplicate'>;
+      }
+    >();
     for (const [roomId, room] of snapshot.rooms) {
       const terms = roomTerms.get(roomId);
       if (!terms) throw new Error(`no terms for room ${roomId}`);
@@ -81,7 +96,10 @@ export class DecisionService {
         userId: sub.userId,
         sentAt: sub.sentAt,
         // Only uniqueChat rooms compare texts; elsewhere the script never reads this key.
-        textHash: room.rate.rules.duplicateWindowMs > 0 ? createHash('sha1').update(this.matcher.fingerprint(sub.text)).digest('base64url') : '',
+        textHash:
+          room.rate.rules.duplicateWindowMs > 0
+            ? createHash('sha1').update(this.matcher.fingerprint(sub.text)).digest('base64url')
+            : '',
         rejectNow: rejection ? rejected(rejection, now) : null,
         ifAccepted: {
           outcome: 'accepted',
@@ -127,7 +145,10 @@ function rejected(r: Rejection, decidedAt: number): RejectedDecision {
   return { outcome: 'rejected', code: r.code, reason: r.reason, decidedAt };
 }
 
-function toAccepted(sub: DanmakuSubmitted, d: Extract<StoredDecision, { outcome: 'accepted' }>): DanmakuAccepted {
+function toAccepted(
+  sub: DanmakuSubmitted,
+  d: Extract<StoredDecision, { outcome: 'accepted' }>,
+): DanmakuAccepted {
   const danmaku: Danmaku = {
     id: sub.id,
     roomId: sub.roomId,
@@ -150,7 +171,10 @@ function toAccepted(sub: DanmakuSubmitted, d: Extract<StoredDecision, { outcome:
   };
 }
 
-function toRejected(sub: DanmakuSubmitted, d: Extract<StoredDecision, { outcome: 'rejected' }>): DanmakuRejected {
+function toRejected(
+  sub: DanmakuSubmitted,
+  d: Extract<StoredDecision, { outcome: 'rejected' }>,
+): DanmakuRejected {
   return {
     id: sub.id,
     roomId: sub.roomId,

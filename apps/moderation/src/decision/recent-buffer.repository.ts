@@ -8,7 +8,11 @@ import { MODERATION_CONFIG, type ModerationConfig } from '../config/moderation.c
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     /** KEYS: recent zset, last-seq. ARGV: keep, then (seq, json) pairs in seq order. */
-    modAppendRecent(recentKey: string, lastSeqKey: string, ...args: (string | number)[]): Result<number, Context>;
+    modAppendRecent(
+      recentKey: string,
+      lastSeqKey: string,
+      ...args: (string | number)[]
+    ): Result<number, Context>;
   }
 }
 
@@ -63,7 +67,11 @@ export class RecentBufferRepository {
       list.sort((a, b) => a.seq - b.seq);
       const args: (string | number)[] = [this.config.MODERATION_RECENT_BUFFER];
       for (const d of list) args.push(d.seq, JSON.stringify(d));
-      pipeline.modAppendRecent(sharedRedisKeys.roomRecent(roomId), sharedRedisKeys.roomLastSeq(roomId), ...args);
+      pipeline.modAppendRecent(
+        sharedRedisKeys.roomRecent(roomId),
+        sharedRedisKeys.roomLastSeq(roomId),
+        ...args,
+      );
     }
     const results = (await pipeline.exec()) ?? [];
     for (const [err] of results) if (err) throw err;

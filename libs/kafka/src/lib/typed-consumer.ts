@@ -131,7 +131,14 @@ export class TypedConsumer<S extends z.ZodType> {
       ...(this.options.commitIntervalMs ? { autoCommitInterval: this.options.commitIntervalMs } : {}),
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
+      eachBatch: async ({
+        batch,
+        resolveOffset,
+        heartbeat,
+        commitOffsetsIfNecessary,
+        isRunning,
+        isStale,
+      }) => {
         const startedAt = Date.now();
         const decoded: ConsumedMessage<z.infer<S>>[] = [];
         for (const m of batch.messages) {
@@ -151,7 +158,9 @@ export class TypedConsumer<S extends z.ZodType> {
         while (decoded.length > 0) {
           if (!isRunning() || isStale()) return;
           try {
-            await (this.options.coalescePartitions ? this.coalesced(decoded, ctx) : this.options.handleBatch(decoded, ctx));
+            await (this.options.coalescePartitions
+              ? this.coalesced(decoded, ctx)
+              : this.options.handleBatch(decoded, ctx));
             break;
           } catch (error) {
             if (error instanceof SkipMessageError) {
@@ -195,8 +204,15 @@ export class TypedConsumer<S extends z.ZodType> {
   private coalesced(messages: ConsumedMessage<z.infer<S>>[], ctx: BatchContext): Promise<void> {
     if (!this.group) {
       let settle!: (error?: unknown) => void;
-      const done = new Promise<void>((resolve, reject) => (settle = (e) => (e === undefined ? resolve() : reject(e))));
-      const group = { parts: [] as ConsumedMessage<z.infer<S>>[][], heartbeats: [] as (() => Promise<void>)[], done, settle };
+      const done = new Promise<void>(
+        (resolve, reject) => (settle = (e) => (e === undefined ? resolve() : reject(e))),
+      );
+      const group = {
+        parts: [] as ConsumedMessage<z.infer<S>>[][],
+        heartbeats: [] as (() => Promise<void>)[],
+        done,
+        settle,
+      };
       this.group = group;
       setImmediate(() => {
         if (this.group === group) this.group = undefined;
@@ -204,10 +220,12 @@ export class TypedConsumer<S extends z.ZodType> {
         const heartbeat = async () => {
           await Promise.all(group.heartbeats.map((h) => h()));
         };
-        this.options.handleBatch(all, { topic: ctx.topic, partition: all[0]?.partition ?? ctx.partition, heartbeat }).then(
-          () => group.settle(),
-          (e: unknown) => group.settle(e ?? new Error('batch failed')),
-        );
+        this.options
+          .handleBatch(all, { topic: ctx.topic, partition: all[0]?.partition ?? ctx.partition, heartbeat })
+          .then(
+            () => group.settle(),
+            (e: unknown) => group.settle(e ?? new Error('batch failed')),
+          );
       });
     }
     this.group.parts.push(messages);
@@ -232,7 +250,9 @@ export class TypedConsumer<S extends z.ZodType> {
       await admin.setOffsets({
         groupId: this.groupId,
         topic,
-        partitions: edges.filter((e) => missing.has(e.partition)).map((e) => ({ partition: e.partition, offset: e.high })),
+        partitions: edges
+          .filter((e) => missing.has(e.partition))
+          .map((e) => ({ partition: e.partition, offset: e.high })),
       });
     } catch (error) {
       // The group already has live members (another instance got here first): it owns the offsets.
@@ -249,7 +269,10 @@ export class TypedConsumer<S extends z.ZodType> {
 
   private decode(partition: number, m: KafkaMessage): z.infer<S> | undefined {
     const skip = (reason: string, error: string) => {
-      this.client.logger.warn({ group: this.groupId, partition, offset: m.offset, reason, error }, 'kafka message skipped');
+      this.client.logger.warn(
+        { group: this.groupId, partition, offset: m.offset, reason, error },
+        'kafka message skipped',
+      );
       this.options.onSkip?.({ partition, offset: m.offset, reason, error });
       return undefined;
     };

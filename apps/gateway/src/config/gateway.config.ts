@@ -23,6 +23,8 @@ export const gatewayEnvSchema = z.object({
   GATEWAY_PING_TIMEOUT_MS: msVar(20_000),
   /** Largest accepted client frame; a danmaku is tiny, so keep this small. */
   GATEWAY_MAX_HTTP_BUFFER_SIZE: z.coerce.number().int().min(1024).max(1_048_576).default(16_384),
+  /** Live rooms one socket may be in at once; one more `room:join` answers TOO_MANY_ROOMS. */
+  GATEWAY_MAX_ROOMS_PER_SOCKET: z.coerce.number().int().min(1).max(1000).default(20),
   /** Messages one user may send per window, across all gateway instances. */
   GATEWAY_SEND_RATE_LIMIT: z.coerce.number().int().min(1).default(20),
   GATEWAY_SEND_RATE_WINDOW_SEC: z.coerce.number().int().min(1).default(10),

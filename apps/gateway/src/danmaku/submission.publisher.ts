@@ -15,10 +15,16 @@ export class SubmissionPublisher implements OnModuleInit, OnApplicationShutdown 
     metrics: MetricsService,
   ) {
     this.producer = new TypedProducer(kafka);
-    const sizes = metrics.histogram('gateway_produce_batch_size', 'Submissions per Kafka request', [1, 2, 5, 10, 20, 50, 100, 200, 500]);
+    const sizes = metrics.histogram(
+      'gateway_produce_batch_size',
+      'Submissions per Kafka request',
+      [1, 2, 5, 10, 20, 50, 100, 200, 500],
+    );
     // Many sockets send at once: their submissions share Kafka requests instead of queueing
     // one request each behind the single in-flight request that keeps order.
-    this.batches = new BatchingPublisher(this.producer, KAFKA_TOPICS.danmakuSubmitted, 500, (n) => sizes.observe(n));
+    this.batches = new BatchingPublisher(this.producer, KAFKA_TOPICS.danmakuSubmitted, 500, (n) =>
+      sizes.observe(n),
+    );
     readiness.register('kafka-producer', () => this.producer.isConnected);
   }
 

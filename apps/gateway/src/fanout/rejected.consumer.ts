@@ -18,7 +18,11 @@ export class RejectedConsumer implements OnApplicationBootstrap, OnApplicationSh
     metrics: MetricsService,
     @Inject(APP_LOGGER) private readonly logger: Logger,
   ) {
-    this.rejected = metrics.counter('gateway_rejections_delivered_total', 'danmaku:rejected sent to senders', ['code']);
+    this.rejected = metrics.counter(
+      'gateway_rejections_delivered_total',
+      'danmaku:rejected sent to senders',
+      ['code'],
+    );
     this.consumer = new TypedConsumer(kafka, {
       topic: KAFKA_TOPICS.danmakuRejected,
       app: 'gateway',

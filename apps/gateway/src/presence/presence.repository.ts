@@ -32,9 +32,17 @@ export class PresenceRepository {
    * One round trip on join/leave: heartbeat, this instance's count for the room, and the
    * room's total over live instances.
    */
-  async updateAndTotal(instanceId: string, roomId: string, localCount: number, now: number, aliveSince: number, ttlSec: number): Promise<number> {
+  async updateAndTotal(
+    instanceId: string,
+    roomId: string,
+    localCount: number,
+    now: number,
+    aliveSince: number,
+    ttlSec: number,
+  ): Promise<number> {
     const pipe = this.redis.pipeline().zadd(INSTANCES, now, instanceId);
-    if (localCount > 0) pipe.hset(onlineKey(roomId), instanceId, localCount).expire(onlineKey(roomId), ttlSec);
+    if (localCount > 0)
+      pipe.hset(onlineKey(roomId), instanceId, localCount).expire(onlineKey(roomId), ttlSec);
     else pipe.hdel(onlineKey(roomId), instanceId);
     pipe.zrangebyscore(INSTANCES, aliveSince, '+inf').hgetall(onlineKey(roomId));
     const res = (await pipe.exec()) ?? [];

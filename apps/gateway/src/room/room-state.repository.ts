@@ -45,7 +45,10 @@ export class RoomStateRepository {
   }
 }
 
-function parseJson<T>(raw: string | null, schema: { safeParse(v: unknown): { success: boolean; data?: T } }): T | null {
+function parseJson<T>(
+  raw: string | null,
+  schema: { safeParse(v: unknown): { success: boolean; data?: T } },
+): T | null {
   if (!raw) return null;
   try {
     const r = schema.safeParse(JSON.parse(raw));

@@ -72,10 +72,11 @@ export class RoomGateway implements OnGatewayInit, OnGatewayDisconnect {
           next();
         },
         (err: unknown) => {
-          if (!(err instanceof DomainException))
-            this.logger.warn({ err: String(err) }, 'handshake auth failed');
-          // The contract: every refused handshake reads `UNAUTHORIZED` on the client.
-          next(new Error('UNAUTHORIZED'));
+          // A bad, expired or revoked token reads UNAUTHORIZED (log in again); a token we
+          // could not check (Redis or the key set away) reads UNAVAILABLE (retry).
+          const outage = !(err instanceof DomainException) || err.code === 'UNAVAILABLE';
+          if (outage) this.logger.warn({ err: String(err) }, 'handshake token could not be checked');
+          next(new Error(outage ? 'UNAVAILABLE' : 'UNAUTHORIZED'));
         },
       );
     });
@@ -89,6 +90,7 @@ export class RoomGateway implements OnGatewayInit, OnGatewayDisconnect {
   @SubscribeMessage('room:join')
   async join(@ConnectedSocket() socket: ViewerSocket, @MessageBody() body: unknown): Promise<RoomJoinAck> {
     const payload = parseInput(roomJoinPayloadSchema, body);
+    this.rooms.checkRoomCap(RoomGateway.liveRoomsOf(socket), payload.roomId);
     await this.rooms.admit(payload.roomId, socket.data.principal.userId);
     // Join and read the broadcast mark in one tick: nothing can be broadcast in between.
     const joining = socket.join(liveRoom(payload.roomId));

@@ -11,7 +11,7 @@ function service(window: RecentWindow): RoomService {
   const rooms = { settings: async () => DEFAULT_ROOM_SETTINGS } as unknown as RoomStateRepository;
   const recent = { window: async () => window } as unknown as RecentBufferRepository;
   const presence = { changed: async () => 7 } as unknown as PresenceService;
-  return new RoomService(rooms, recent, presence, sanctions);
+  return new RoomService(rooms, recent, presence, sanctions, { GATEWAY_MAX_ROOMS_PER_SOCKET: 2 });
 }
 
 const d = (seq: number) => ({ seq }) as Danmaku;
@@ -69,7 +69,7 @@ describe('RoomService.joined: the broadcast mark', () => {
       },
     } as unknown as RecentBufferRepository;
     const presence = { changed: async () => 1 } as unknown as PresenceService;
-    const svc = new RoomService(rooms, recent, presence, sanctions);
+    const svc = new RoomService(rooms, recent, presence, sanctions, { GATEWAY_MAX_ROOMS_PER_SOCKET: 2 });
     expect((await svc.joined({ roomId: 'r', sinceSeq: 4 }, 5)).recovered).toBe(true);
     expect(asked).toEqual({ sinceSeq: 4, upTo: 5 });
     // The client already has seq 6 from elsewhere: the rest (7, 8) comes live here.
@@ -93,5 +93,19 @@ describe('RoomService.admit', () => {
   it('lets muted users in (they may watch)', async () => {
     sanctions = { of: async () => ({ mutedUntil: 99 }) } as unknown as SanctionsRepository;
     await expect(service({ items: [], oldestSeq: 0, lastSeq: 0 }).admit('r', 'u')).resolves.toBeUndefined();
+  });
+});
+
+describe('RoomService.checkRoomCap', () => {
+  const svc = service({ items: [], oldestSeq: 0, lastSeq: 0 });
+  it('lets a socket join up to the cap, and rejoin a room it is in', () => {
+    expect(() => svc.checkRoomCap([], 'a')).not.toThrow();
+    expect(() => svc.checkRoomCap(['a'], 'b')).not.toThrow();
+    expect(() => svc.checkRoomCap(['a', 'b'], 'a')).not.toThrow();
+  });
+  it('refuses one more with TOO_MANY_ROOMS and the cap', () => {
+    expect(() => svc.checkRoomCap(['a', 'b'], 'c')).toThrow(
+      expect.objectContaining({ code: 'TOO_MANY_ROOMS', details: { max: 2 } }),
+    );
   });
 });

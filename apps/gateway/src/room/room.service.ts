@@ -1,7 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { RoomJoinAck, RoomJoinPayload } from '@danmaku/contracts';
 import { DomainException } from '@danmaku/platform';
-import { JOIN_RECENT_COUNT } from '../config/gateway.config';
+import { GATEWAY_CONFIG, JOIN_RECENT_COUNT, type GatewayConfig } from '../config/gateway.config';
 import { RecentBufferRepository } from '../fanout/recent-buffer.repository';
 import { PresenceService } from '../presence/presence.service';
 import { RoomStateRepository } from './room-state.repository';
@@ -15,7 +15,20 @@ export class RoomService {
     private readonly recent: RecentBufferRepository,
     private readonly presence: PresenceService,
     private readonly sanctions: SanctionsRepository,
+    @Inject(GATEWAY_CONFIG) private readonly config: Pick<GatewayConfig, 'GATEWAY_MAX_ROOMS_PER_SOCKET'>,
   ) {}
+
+  /** A socket may be in at most GATEWAY_MAX_ROOMS_PER_SOCKET live rooms (rejoining one it is in is fine). */
+  checkRoomCap(joined: string[], roomId: string): void {
+    const max = this.config.GATEWAY_MAX_ROOMS_PER_SOCKET;
+    if (joined.length >= max && !joined.includes(roomId)) {
+      throw new DomainException(
+        'TOO_MANY_ROOMS',
+        `A connection may be in at most ${max} rooms; leave one first`,
+        { max },
+      );
+    }
+  }
 
   /** Banned users (room or site-wide) may not join. */
   async admit(roomId: string, userId: string): Promise<void> {

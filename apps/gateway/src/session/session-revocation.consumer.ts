@@ -27,7 +27,10 @@ export class SessionRevocationConsumer implements OnApplicationBootstrap, OnAppl
     metrics: MetricsService,
     @Inject(APP_LOGGER) private readonly logger: Logger,
   ) {
-    this.dropped = metrics.counter('gateway_revoked_sockets_total', 'Sockets disconnected because their session was revoked');
+    this.dropped = metrics.counter(
+      'gateway_revoked_sockets_total',
+      'Sockets disconnected because their session was revoked',
+    );
     this.consumer = new TypedConsumer(kafka, {
       topic: KAFKA_TOPICS.authSessions,
       app: 'gateway',

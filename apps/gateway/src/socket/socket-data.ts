@@ -6,8 +6,18 @@ export interface SocketData {
   principal: Principal;
 }
 
-export type ViewerSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
-export type ViewerServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type ViewerSocket = Socket<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  SocketData
+>;
+export type ViewerServer = Server<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  SocketData
+>;
 
 /** Socket.IO room holding every socket opened with one auth session, on every instance. */
 export function authSessionRoom(sessionId: string): string {

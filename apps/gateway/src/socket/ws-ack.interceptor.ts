@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
 import type { Logger } from 'pino';
 import { catchError, map, of, type Observable } from 'rxjs';
 import type { AckError } from '@danmaku/contracts';
@@ -28,6 +34,9 @@ export class WsAckInterceptor implements NestInterceptor {
       { correlationId, event: context.switchToWs().getPattern(), err: error },
       'socket handler failed',
     );
-    return { ok: false, error: { code: 'UNAVAILABLE', message: 'Internal error, try again', details: { correlationId } } };
+    return {
+      ok: false,
+      error: { code: 'UNAVAILABLE', message: 'Internal error, try again', details: { correlationId } },
+    };
   }
 }

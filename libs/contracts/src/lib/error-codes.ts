@@ -20,6 +20,8 @@ export const ERROR_CODES = [
   'INVALID_CREDENTIALS',
   'NO_LIVE_SESSION',
   'SESSION_ALREADY_LIVE',
+  /** Added: a socket is already in `GATEWAY_MAX_ROOMS_PER_SOCKET` rooms. */
+  'TOO_MANY_ROOMS',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -58,6 +60,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   INVALID_CREDENTIALS: 401,
   NO_LIVE_SESSION: 409,
   SESSION_ALREADY_LIVE: 409,
+  TOO_MANY_ROOMS: 429,
   INTERNAL: 500,
 };
 

@@ -258,10 +258,14 @@ async function ensureRedis(rawUrl) {
     ...bind,
     '--port',
     String(cfg.port),
+    // Persist like compose does (AOF, fsync every second) into the git-ignored data folder:
+    // accounts, sessions, recordings and room seqs survive a reboot or `infra:down`/`infra:up`.
     '--save',
     '',
     '--appendonly',
-    'no',
+    'yes',
+    '--appendfsync',
+    'everysec',
     '--dir',
     paths.redisData,
     '--logfile',

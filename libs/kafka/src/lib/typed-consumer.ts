@@ -57,7 +57,9 @@ export interface TypedConsumerOptions<S extends z.ZodType> {
   /**
    * Fetch tuning for consumers that are not on the live path (replay's store): the broker
    * holds a fetch until it has `minBytes` or `maxWaitTimeInMs` passed, so a busy topic is
-   * read in few large batches. Defaults: 1 byte and 100 ms (answer as soon as anything is there).
+   * read in few large batches. Defaults: 1 byte and 1 s: the broker answers as soon as
+   * anything is there, so the wait only bounds an empty long poll (a quiet consumer costs
+   * one fetch a second instead of ten; latency is unchanged).
    */
   minBytes?: number;
   maxWaitTimeInMs?: number;
@@ -106,7 +108,7 @@ export class TypedConsumer<S extends z.ZodType> {
       rebalanceTimeout: 30000,
       allowAutoTopicCreation: false,
       minBytes: options.minBytes ?? 1,
-      maxWaitTimeInMs: options.maxWaitTimeInMs ?? 100,
+      maxWaitTimeInMs: options.maxWaitTimeInMs ?? 1000,
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5000 },
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => (this.joined = true));

@@ -55,6 +55,12 @@ describe('web pages in a real browser (2 gateways)', () => {
     await page.getByLabel('Message').press('Enter');
   }
 
+  /** With WEB_SCREENSHOTS_DIR set (e.g. docs/screenshots), saves what the page shows now. */
+  const snap = async (page: Page, name: string) => {
+    const dir = process.env['WEB_SCREENSHOTS_DIR'];
+    if (dir) await page.screenshot({ path: `${dir}/${name}.png` });
+  };
+
   /** An attribute of every element matching `selector`, as numbers. */
   const attrs = async (page: Page, selector: string, name: string): Promise<number[]> => {
     const all = page.locator(selector);
@@ -138,6 +144,7 @@ describe('web pages in a real browser (2 gateways)', () => {
     expect(id).toBeTruthy();
     expect(await goneOnB.getAttribute('data-mode')).toBe('1');
     expect(await goneOnB.getAttribute('style')).toContain('color: rgb(255, 204, 0)');
+    await snap(b, 'live-room');
     await expectEventually(async () =>
       expect(await b.locator('#chat-log li').allTextContents()).toEqual([
         `${alice.username}:${keep}`,
@@ -152,6 +159,7 @@ describe('web pages in a real browser (2 gateways)', () => {
     });
     const row = m.locator('#feed li', { hasText: gone });
     await row.waitFor({ timeout: 15_000 });
+    await snap(m, 'moderator-console');
     await row.getByRole('button', { name: /^Delete/ }).click();
     await expectEventually(async () =>
       expect(await m.locator('#mod-status').textContent()).toBe('Delete danmaku: done.'),
@@ -231,6 +239,7 @@ describe('web pages in a real browser (2 gateways)', () => {
     await r.getByLabel('Jump to second').fill(String(Math.floor((second?.offsetMs ?? 0) / 1000)));
     await r.getByRole('button', { name: 'Go' }).click();
     await onScreen(r, 'second-moment').waitFor({ state: 'visible', timeout: 10_000 });
+    await snap(r, 'replay');
     expect(await onScreen(r, 'first-moment').count()).toBe(0);
 
     const density = r.locator('.density');

@@ -93,7 +93,12 @@ function send(res, status, body, type = 'text/plain; charset=utf-8') {
 
 const server = createServer((req, res) => {
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed');
-  const path = decodeURIComponent(new URL(req.url || '/', 'http://x').pathname);
+  let path;
+  try {
+    path = decodeURIComponent(new URL(req.url || '/', 'http://x').pathname);
+  } catch {
+    return send(res, 400, 'bad request');
+  }
   if (path === '/healthz') return send(res, 200, '{"status":"ok"}', 'application/json');
   if (path === '/readyz') return send(res, 200, '{"status":"ready","checks":{}}', 'application/json');
   if (path === '/config.json')

@@ -1,4 +1,4 @@
-import { DanmakuClient, type ConnectionState } from '@danmaku/client';
+import { DanmakuClient, randomId, type ConnectionState } from '@danmaku/client';
 import type { Danmaku, DanmakuSendPayload, NoticeEvent } from '@danmaku/contracts';
 import { describeError } from '../common/api';
 import { $, h, say } from '../common/dom';
@@ -22,6 +22,8 @@ async function main(): Promise<void> {
 
   let client: DanmakuClient | null = null;
   let roomId = '';
+  /** Nonces refused by moderation: such a refusal can overtake the ack that said "queued". */
+  const refused = new Set<string>();
 
   const setState = (state: ConnectionState, why?: string) => {
     conn.dataset['state'] = state;
@@ -74,7 +76,10 @@ async function main(): Promise<void> {
       for (const id of ids) log.querySelector(`li[data-id="${CSS.escape(id)}"]`)?.remove();
     });
     c.on('online', (_room, count) => (online.textContent = String(count)));
-    c.on('rejected', (e) => say(sendStatus, `Refused (${e.code}): ${e.reason}`, 'error'));
+    c.on('rejected', (e) => {
+      if (e.nonce) refused.add(e.nonce);
+      say(sendStatus, `Refused (${e.code}): ${e.reason}`, 'error');
+    });
     c.on('notice', onNotice);
     c.on('settings', (_room, s) => {
       sendText.maxLength = s.maxLength;
@@ -105,6 +110,7 @@ async function main(): Promise<void> {
     if (!c || !roomId) return say(sendStatus, 'Join a room first.', 'error');
     const payload: DanmakuSendPayload = {
       roomId,
+      nonce: randomId(),
       text: sendText.value,
       mode: $<HTMLSelectElement>('#send-mode').value as DanmakuSendPayload['mode'],
       color: $<HTMLInputElement>('#send-color').value,
@@ -112,11 +118,12 @@ async function main(): Promise<void> {
     };
     sendButton.disabled = true;
     say(sendStatus, 'Sending…');
-    c.send(payload)
+    void c
+      .send(payload)
       .then(
         () => {
           sendText.value = '';
-          say(sendStatus, 'Sent.', 'ok');
+          if (!refused.has(payload.nonce ?? '')) say(sendStatus, 'Sent.', 'ok');
         },
         (err: unknown) => say(sendStatus, `Not sent: ${describeError(err)}`, 'error'),
       )

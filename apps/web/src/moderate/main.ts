@@ -90,9 +90,11 @@ async function main(): Promise<void> {
   };
 
   const loadTerms = async () => {
+    // Site-wide lists are for admins: a moderator is not even asked (a 403 would only add noise).
+    const admin = auth.current?.role === 'admin';
     const [roomTerms, siteTerms] = await Promise.allSettled([
       mod<{ items: Term[] }>('GET', `${room()}/blocked-terms`),
-      mod<{ items: Term[] }>('GET', '/v1/blocked-terms'),
+      admin ? mod<{ items: Term[] }>('GET', '/v1/blocked-terms') : Promise.reject(new Error('admins only')),
     ]);
     const render = (scope: string) => (t: Term) =>
       h(
@@ -127,6 +129,8 @@ async function main(): Promise<void> {
     ];
     await Promise.all(
       lists.map(async ([sel, path, verb]) => {
+        if (path === '/v1/bans' && auth.current?.role !== 'admin')
+          return fill($(sel), ['admins only'], (m) => h('li', {}, m));
         try {
           const { items } = await mod<{ items: Sanction[] }>('GET', path);
           fill($(sel), items, (s) =>

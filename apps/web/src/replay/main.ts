@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     // Density: about 100 buckets over the session, at least 1 s each.
     const lengthMs = Math.max(1, (s.endedAt ?? Date.now()) - s.startedAt);
     const bucketMs = Math.min(3_600_000, Math.max(1000, Math.ceil(lengthMs / 100 / 1000) * 1000));
-    api<{ bucketMs: number; buckets: number[] }>(
+    void api<{ bucketMs: number; buckets: number[] }>(
       config.replayUrl,
       'GET',
       `${base}/density?bucketMs=${bucketMs}`,

@@ -4,3 +4,4 @@ export * from './lib/kafka-client';
 export * from './lib/typed-producer';
 export * from './lib/typed-consumer';
 export * from './lib/batching-publisher';
+export * from './lib/broker-probe';

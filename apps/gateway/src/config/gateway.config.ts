@@ -49,6 +49,11 @@ export const gatewayEnvSchema = z.object({
    * outcome, then answers `UNAVAILABLE` (retry with the same nonce). Below the SDK's 5 s ack timeout.
    */
   GATEWAY_NONCE_WAIT_MS: msVar(3_000),
+  /**
+   * A send with a nonce not confirmed by Kafka within this long is answered `UNAVAILABLE`
+   * (details.pending: resend with the same nonce; the attempt goes on and is never queued twice).
+   */
+  GATEWAY_SEND_TIMEOUT_MS: msVar(3_000),
   /** How long room settings are cached in the gateway for early checks. */
   GATEWAY_SETTINGS_CACHE_MS: msVar(1_000),
 });

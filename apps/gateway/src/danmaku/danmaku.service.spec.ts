@@ -28,6 +28,7 @@ interface SetupOptions {
   /** Each publish waits for this before it settles (a stalled broker). */
   publishGate?: Promise<void>;
   nonceWaitMs?: number;
+  sendTimeoutMs?: number;
   /** The gate's answer for the send rate. */
   rateLimitedForMs?: number;
 }
@@ -77,7 +78,7 @@ function setup(opts: SetupOptions = {}) {
     nonceRepo,
     publisher,
     { app: 'gateway', instanceId: 'gw-test' },
-    { GATEWAY_NONCE_WAIT_MS: opts.nonceWaitMs ?? 3000 },
+    { GATEWAY_NONCE_WAIT_MS: opts.nonceWaitMs ?? 3000, GATEWAY_SEND_TIMEOUT_MS: opts.sendTimeoutMs ?? 3000 },
     new MetricsService(),
   );
   return { svc, published, released };
@@ -231,5 +232,19 @@ describe('DanmakuService.send', () => {
       expect((await svc.send(sender(), { roomId: 'r', text: 'x', nonce: 'n5' })).id).toBe(a.id);
       expect(published).toHaveLength(1);
     });
+  });
+
+  it('answers a stalled nonce send UNAVAILABLE (pending) in time; the attempt goes on and a resend gets its id', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const { svc, published } = setup({ publishGate: gate, sendTimeoutMs: 50, nonceWaitMs: 50 });
+    await expect(svc.send(sender(), { roomId: 'r', text: 'x', nonce: 'n7' })).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+      details: { pending: true },
+    });
+    open();
+    await new Promise((r) => setTimeout(r, 10));
+    const again = await svc.send(sender(), { roomId: 'r', text: 'x', nonce: 'n7' });
+    expect(published.map((p) => p.id)).toEqual([again.id]);
   });
 });

@@ -36,6 +36,7 @@ export class DanmakuService {
   private readonly submitted;
   private readonly refused;
   private readonly resendWaits;
+  private readonly sendTimeouts;
   /** This instance's attempts in flight, by sender and nonce: a local resend awaits them. */
   private readonly inflight = new Map<string, Promise<unknown>>();
 
@@ -45,13 +46,18 @@ export class DanmakuService {
     private readonly nonces: NonceRepository,
     private readonly publisher: SubmissionPublisher,
     @Inject(APP_IDENTITY) private readonly identity: AppIdentity,
-    @Inject(GATEWAY_CONFIG) private readonly config: Pick<GatewayConfig, 'GATEWAY_NONCE_WAIT_MS'>,
+    @Inject(GATEWAY_CONFIG)
+    private readonly config: Pick<GatewayConfig, 'GATEWAY_NONCE_WAIT_MS' | 'GATEWAY_SEND_TIMEOUT_MS'>,
     metrics: MetricsService,
   ) {
     this.resendWaits = metrics.counter(
       'gateway_nonce_resend_waits_total',
       'Resends that found their nonce still pending, by outcome',
       ['outcome'],
+    );
+    this.sendTimeouts = metrics.counter(
+      'gateway_send_timeouts_total',
+      'Sends with a nonce answered UNAVAILABLE (pending) because Kafka did not confirm in time',
     );
     this.submitted = metrics.counter('gateway_danmaku_submitted_total', 'Danmaku queued for moderation');
     this.refused = metrics.counter('gateway_danmaku_refused_total', 'Sends refused at the gateway', ['code']);
@@ -132,18 +138,55 @@ export class DanmakuService {
     const key = inflightKey(principal.userId, nonce);
     let settle!: () => void;
     this.inflight.set(key, new Promise<void>((r) => (settle = r)));
-    try {
-      const ack = await this.queue(sender, payload, id).catch(async (e: unknown) => {
-        await this.nonces.release(principal.userId, nonce, id).catch(() => undefined);
-        throw e;
+    // The outcome is written to the nonce whenever the attempt settles, even after the
+    // sender was answered (below): only then may a resend be answered with this id. Should
+    // the write fail, the pending mark stays and resends are told to retry until it lapses,
+    // never `ok` for a lost message.
+    const outcome = this.queue(sender, payload, id)
+      .then(
+        async (ack) => {
+          await this.nonces.markQueued(principal.userId, nonce, id).catch(() => undefined);
+          return ack;
+        },
+        async (e: unknown) => {
+          await this.nonces.release(principal.userId, nonce, id).catch(() => undefined);
+          throw e;
+        },
+      )
+      .finally(() => {
+        this.inflight.delete(key);
+        settle();
       });
-      // Only now may a resend be answered with this id. Should this write fail, the pending
-      // mark stays: resends are told to retry until it lapses, never `ok` for a lost message.
-      await this.nonces.markQueued(principal.userId, nonce, id).catch(() => undefined);
-      return ack;
+    return this.withinDeadline(outcome);
+  }
+
+  /**
+   * A send with a nonce is answered within GATEWAY_SEND_TIMEOUT_MS: a broker that stalls
+   * yields `UNAVAILABLE` (details.pending) in seconds rather than after the producer's
+   * retries. The attempt goes on; a resend with the same nonce learns its outcome (the id
+   * once queued) and never queues it twice. Sends without a nonce wait for the real
+   * outcome, since their UNAVAILABLE must mean "nothing was queued".
+   */
+  private async withinDeadline(outcome: Promise<DanmakuSendAck>): Promise<DanmakuSendAck> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.sendTimeouts.inc();
+        reject(
+          new DomainException(
+            'UNAVAILABLE',
+            'Not confirmed in time; resend with the same nonce (it is never queued twice)',
+            { pending: true },
+            1000,
+          ),
+        );
+      }, this.config.GATEWAY_SEND_TIMEOUT_MS);
+    });
+    outcome.catch(() => undefined); // settled later, or by the deadline's answer
+    try {
+      return await Promise.race([outcome, deadline]);
     } finally {
-      this.inflight.delete(key);
-      settle();
+      clearTimeout(timer);
     }
   }
 

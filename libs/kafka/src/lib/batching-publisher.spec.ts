@@ -2,7 +2,12 @@ import { KAFKA_TOPICS, type AuthSessionEvent } from '@danmaku/contracts';
 import { BatchingPublisher } from './batching-publisher';
 import type { TypedProducer } from './typed-producer';
 
-const event = (i: number): AuthSessionEvent => ({ type: 'session.revoked', sessionId: `s${i}`, userId: 'u', at: i });
+const event = (i: number): AuthSessionEvent => ({
+  type: 'session.revoked',
+  sessionId: `s${i}`,
+  userId: 'u',
+  at: i,
+});
 
 function fakeProducer(fail = false) {
   const sends: string[][] = [];

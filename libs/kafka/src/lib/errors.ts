@@ -3,7 +3,10 @@
  * counts it and moves past it. Any other error is taken as transient and retried.
  */
 export class SkipMessageError extends Error {
-  constructor(message: string, readonly reason = 'skipped') {
+  constructor(
+    message: string,
+    readonly reason = 'skipped',
+  ) {
     super(message);
     this.name = 'SkipMessageError';
   }

@@ -1,5 +1,6 @@
 import { Kafka, logLevel, type LogEntry, type ITopicConfig } from 'kafkajs';
 import { topicName, type TopicDefinition } from '@danmaku/contracts';
+import { BrokerProbe } from './broker-probe';
 import { silentLogger, type KafkaLogger } from './logger';
 
 export interface KafkaClientOptions {
@@ -15,6 +16,8 @@ export class KafkaClient {
   readonly kafka: Kafka;
   readonly namespace: string;
   readonly logger: KafkaLogger;
+  /** Whether the cluster answers now (started by the app: `probe.start()`). */
+  readonly probe: BrokerProbe;
 
   constructor(readonly options: KafkaClientOptions) {
     this.namespace = options.namespace ?? '';
@@ -37,6 +40,7 @@ export class KafkaClient {
           else log.debug(fields, message);
         },
     });
+    this.probe = new BrokerProbe(this.kafka, this.logger);
   }
 
   topic(def: TopicDefinition): string {

@@ -7,7 +7,9 @@ describe('TypedProducer (no broker)', () => {
     // An unreachable broker: the schema check must fail first, synchronously in publish.
     const client = new KafkaClient({ brokers: ['127.0.0.1:1'], clientId: 'unit', namespace: 'unit' });
     const producer = new TypedProducer(client);
-    await expect(producer.publish(KAFKA_TOPICS.authSessions, { type: 'nope' } as never)).rejects.toThrow(/Invalid/);
+    await expect(producer.publish(KAFKA_TOPICS.authSessions, { type: 'nope' } as never)).rejects.toThrow(
+      /Invalid/,
+    );
   });
 
   it('names topics within the namespace', () => {

@@ -1,4 +1,11 @@
-import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown, type Provider } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Module,
+  type DynamicModule,
+  type OnApplicationShutdown,
+  type Provider,
+} from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import type Redis from 'ioredis';
@@ -33,9 +40,13 @@ export interface PlatformOptions {
 
 @Injectable()
 class InfraLifecycle implements OnApplicationShutdown {
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly kafka: KafkaClient,
+  ) {}
 
   async onApplicationShutdown(): Promise<void> {
+    await this.kafka.probe.stop();
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }
@@ -65,7 +76,11 @@ export class PlatformModule {
         provide: REDIS,
         inject: [ReadinessService],
         useFactory: (readiness: ReadinessService) => {
-          const redis = createRedisClient({ url: config.REDIS_URL, namespace: config.DANMAKU_NAMESPACE, name: `${app}:${instanceId}` });
+          const redis = createRedisClient({
+            url: config.REDIS_URL,
+            namespace: config.DANMAKU_NAMESPACE,
+            name: `${app}:${instanceId}`,
+          });
           redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
           readiness.register('redis', () => redisIsUsable(redis));
           return redis;
@@ -73,17 +88,30 @@ export class PlatformModule {
       },
       {
         provide: KafkaClient,
-        useFactory: () =>
-          new KafkaClient({
+        inject: [ReadinessService],
+        useFactory: (readiness: ReadinessService) => {
+          const kafka = new KafkaClient({
             brokers: config.KAFKA_BROKERS,
             clientId: `${app}-${instanceId}`,
             namespace: config.DANMAKU_NAMESPACE,
             logger: logger.child({ component: 'kafka' }) as Logger,
-          }),
+          });
+          // A stalled or stopped broker shows in /readyz within seconds, not after retries.
+          kafka.probe.start();
+          readiness.register('kafka-broker', () => kafka.probe.reachable);
+          return kafka;
+        },
       },
       InfraLifecycle,
     ];
-    const exported: NonNullable<DynamicModule['exports']> = [APP_IDENTITY, APP_LOGGER, REDIS, KafkaClient, ReadinessService, MetricsService];
+    const exported: NonNullable<DynamicModule['exports']> = [
+      APP_IDENTITY,
+      APP_LOGGER,
+      REDIS,
+      KafkaClient,
+      ReadinessService,
+      MetricsService,
+    ];
     if (options.verifyTokens) {
       providers.push(
         {

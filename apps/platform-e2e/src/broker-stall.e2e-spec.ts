@@ -6,7 +6,6 @@ import {
   httpJson,
   pauseLocalKafka,
   recordEvents,
-  sleep,
   type ViewerSocket,
 } from '@danmaku/testing';
 import { newUser, roomName, startStack, type Stack } from './stack';

@@ -246,6 +246,7 @@ async function main(): Promise<void> {
     }
     roomId = roomInput.value.trim();
     consoleEl.hidden = false;
+    say(status, '');
     const url = new URL(location.href);
     url.searchParams.set('room', roomId);
     history.replaceState(null, '', url);

@@ -24,6 +24,21 @@ export interface DanmakuPlayer {
 export function createPlayer(container: HTMLDivElement, videoUrl: string, live: boolean): DanmakuPlayer {
   const retracted = new Set<string>();
   const shown = new Set<string>();
+  /** id → when it was last let through. The plugin runs one animation loop per play/playing
+   * event, so two loops can pick the same item in the same frame: the second is refused. */
+  const letThroughAt = new Map<string, number>();
+  const SAME_FRAME_MS = 250;
+  const speedSec = 7;
+  const letThrough = (id: string): boolean => {
+    if (retracted.has(id) || (live && shown.has(id))) return false;
+    const now = Date.now();
+    const last = letThroughAt.get(id);
+    if (last !== undefined && now - last < SAME_FRAME_MS) return false;
+    if (letThroughAt.size > 2000)
+      for (const [k, t] of letThroughAt) if (now - t >= SAME_FRAME_MS) letThroughAt.delete(k);
+    letThroughAt.set(id, now);
+    return true;
+  };
   const art = new Artplayer({
     container,
     url: videoUrl,
@@ -42,20 +57,22 @@ export function createPlayer(container: HTMLDivElement, videoUrl: string, live: 
     plugins: [
       artplayerPluginDanmuku({
         danmuku: [],
-        speed: 7,
+        speed: speedSec,
         emitter: false,
         heatmap: false,
         antiOverlap: true,
         margin: [8, '10%'],
         // Never re-show a retracted one; in a live room a looping demo video must not replay old ones.
-        beforeVisible: (d: Danmu & { id?: string }) =>
-          !(d.id && (retracted.has(d.id) || (live && shown.has(d.id)))),
+        beforeVisible: (d: Danmu & { id?: string }) => !d.id || letThrough(d.id),
       }),
     ],
   });
   const plugin = () => art.plugins['artplayerPluginDanmuku'] as unknown as DanmukuPlugin;
   // After a seek, clear the screen: only the danmaku of the new moment should show.
-  if (!live) art.on('seek', () => plugin().reset());
+  if (!live)
+    art.on('seek', () => {
+      plugin().reset();
+    });
   art.on(
     'artplayerPluginDanmuku:visible' as never,
     ((d: { id?: string }) => {

@@ -95,6 +95,10 @@ describe('web pages in a real browser (2 gateways)', () => {
     admin = await adminToken(stack);
   }, 120_000);
 
+  beforeEach(() => {
+    consoleErrors.length = 0;
+  });
+
   afterEach(async () => {
     while (contexts.length) await contexts.pop()?.close();
   });
@@ -287,4 +291,113 @@ describe('web pages in a real browser (2 gateways)', () => {
     // Going offline is reported as a console error by Chromium (the socket's failed reconnects): expected here.
     consoleErrors.length = 0;
   }, 90_000);
+  it('the moderator console takes each action through the API and shows the API’s errors', async () => {
+    const roomId = roomName();
+    const [gina, troll] = await Promise.all([register('gina'), register('troll')]);
+    const m = await open(`/moderate.html?room=${roomId}`, {
+      username: stack.admin.username,
+      password: stack.admin.password,
+    });
+    const status = m.locator('#mod-status');
+    await m.locator('#live-state', { hasText: 'No live session.' }).waitFor(); // loaded
+
+    await m.getByLabel('Slow mode (s)').fill('7');
+    await m.getByRole('button', { name: 'Save settings' }).click();
+    await expectEventually(async () => expect(await status.textContent()).toBe('Save settings: done.'));
+    expect((await mod('GET', `/v1/rooms/${roomId}`)).body.settings.slowModeSec).toBe(7);
+
+    await m.locator('#room-term').fill('badword');
+    await m.getByRole('button', { name: 'Block in room' }).click();
+    await m.locator('#room-terms li', { hasText: 'badword' }).waitFor();
+    await m.locator('#room-term').fill('BADWORD');
+    await m.getByRole('button', { name: 'Block in room' }).click();
+    await expectEventually(async () =>
+      expect(await status.textContent()).toMatch(/^Block term failed: 409 CONFLICT: /),
+    );
+
+    await m.getByLabel('Action').selectOption('mute');
+    await m.getByLabel('User id', { exact: true }).fill(troll.userId);
+    await m.getByLabel('Duration (s, empty: permanent ban)').fill('600');
+    await m.getByLabel('Reason').fill('spam');
+    await m.getByRole('button', { name: 'Apply' }).click();
+    await m.locator('#mutes li', { hasText: troll.userId }).waitFor();
+    await m.getByRole('button', { name: 'Start session' }).click();
+    await m.locator('#live-state', { hasText: 'Live since' }).waitFor();
+    await m.getByRole('button', { name: 'End session' }).click();
+    await m.locator('#live-state', { hasText: 'No live session.' }).waitFor();
+    await expectEventually(async () =>
+      expect(await m.locator('#audit tr[data-action]').count()).toBeGreaterThanOrEqual(5),
+    );
+    expect(consoleErrors.filter((e) => !e.includes('409'))).toEqual([]);
+
+    // A user who moderates nothing sees the API's refusal, not a broken page.
+    const g = await open(`/moderate.html?room=${roomId}`, { username: gina.username });
+    await expectEventually(async () =>
+      expect(await g.locator('#mod-status').textContent()).toMatch(/403 FORBIDDEN/),
+    );
+    consoleErrors.length = 0; // Chromium logs every 4xx answer as a console error
+  }, 60_000);
+
+  it('the SDK’s <script> build works in a plain page', async () => {
+    const roomId = roomName();
+    const { page } = await openPage(browser, `${web.url}/sdk/danmaku-client.iife.js`, consoleErrors).then(
+      async (p) => {
+        contexts.push(p.context);
+        return p;
+      },
+    );
+    const guest = await httpJson('POST', `${stack.auth.url}/v1/auth/guest`, { body: {} });
+    await page.setContent(`<script src="${web.url}/sdk/danmaku-client.iife.js"></script>`);
+    const states = await page.evaluate(
+      async ({ url, token, roomId }) => {
+        const sdk = (globalThis as unknown as { DanmakuSDK: typeof import('@danmaku/client') }).DanmakuSDK;
+        const client = new sdk.DanmakuClient({ url, token });
+        const seen: string[] = [];
+        client.on('state', (s) => seen.push(s));
+        await client.connect();
+        const ack = await client.join(roomId);
+        client.close();
+        return [...seen, ack.roomId];
+      },
+      { url: stack.gateways[1].url, token: guest.body.accessToken as string, roomId },
+    );
+    expect(states).toEqual(['connecting', 'connected', 'disconnected', roomId]);
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('at phone width the live room fits the screen and works by keyboard', async () => {
+    const context = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+    });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    await page.goto(`${web.url}/?room=${roomName()}`);
+    await page.getByRole('button', { name: 'Watch as guest' }).focus();
+    await page.keyboard.press('Enter');
+    await page.locator('#conn[data-state="connected"]').waitFor();
+    const overflow = await page.evaluate(() => {
+      const d = (
+        globalThis as unknown as {
+          document: { documentElement: { scrollWidth: number; clientWidth: number } };
+        }
+      ).document;
+      return d.documentElement.scrollWidth - d.documentElement.clientWidth;
+    });
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.getByLabel('Message').focus();
+    await page.keyboard.type('hi');
+    await page.keyboard.press('Tab');
+    expect(
+      await page.evaluate(
+        () =>
+          (globalThis as unknown as { document: { activeElement: { id: string } } }).document.activeElement
+            .id,
+      ),
+    ).toBe('send-mode');
+    await snap(page, 'live-room-phone');
+    expect(consoleErrors).toEqual([]);
+  });
 });

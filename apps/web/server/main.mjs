@@ -101,6 +101,7 @@ const server = createServer((req, res) => {
   }
   if (path === '/healthz') return send(res, 200, '{"status":"ok"}', 'application/json');
   if (path === '/readyz') return send(res, 200, '{"status":"ready","checks":{}}', 'application/json');
+  if (path === '/favicon.ico') return send(res, 204, ''); // pages declare none; spare the 404 in consoles
   if (path === '/config.json')
     return send(res, 200, JSON.stringify(runtimeConfig(req.headers.host)), 'application/json');
 

@@ -356,6 +356,7 @@ describe('replay HTTP API (real Kafka, Redis and replay process)', () => {
       expect(ready.status).toBe(200);
       expect(ready.body.checks).toEqual({
         redis: true,
+        'kafka-broker': true,
         'kafka:replay.store': true,
         'kafka:replay.room-events': true,
       });
@@ -363,7 +364,7 @@ describe('replay HTTP API (real Kafka, Redis and replay process)', () => {
       for (const name of [
         'replay_danmaku_stored_total',
         'replay_ingest_batch_duration_seconds_bucket',
-        'replay_consumer_lag',
+        'kafka_consumer_lag',
         'replay_danmaku_retracted_total',
         'replay_retention_sessions_purged_total',
         // Seen at start-up: 0 on a dev Redis without AOF (the app logs a warning then).

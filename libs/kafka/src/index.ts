@@ -5,3 +5,4 @@ export * from './lib/typed-producer';
 export * from './lib/typed-consumer';
 export * from './lib/batching-publisher';
 export * from './lib/broker-probe';
+export * from './lib/dead-letter';

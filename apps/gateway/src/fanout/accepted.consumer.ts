@@ -2,13 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { KAFKA_TOPICS } from '@danmaku/contracts';
 import { KafkaClient, TypedConsumer } from '@danmaku/kafka';
-import {
-  APP_IDENTITY,
-  APP_LOGGER,
-  MetricsService,
-  ReadinessService,
-  type AppIdentity,
-} from '@danmaku/platform';
+import { APP_IDENTITY, APP_LOGGER, ReadinessService, type AppIdentity } from '@danmaku/platform';
 import type { Logger } from 'pino';
 import { RoomFanoutService } from './room-fanout.service';
 
@@ -27,17 +21,14 @@ import { RoomFanoutService } from './room-fanout.service';
 @Injectable()
 export class AcceptedConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly consumer: TypedConsumer<typeof KAFKA_TOPICS.danmakuAccepted.schema>;
-  private readonly lag;
 
   constructor(
     kafka: KafkaClient,
     private readonly fanout: RoomFanoutService,
     readiness: ReadinessService,
-    metrics: MetricsService,
     @Inject(APP_IDENTITY) identity: AppIdentity,
     @Inject(APP_LOGGER) private readonly logger: Logger,
   ) {
-    this.lag = metrics.gauge('gateway_kafka_lag', 'Accepted-topic consumer lag', ['partition']);
     this.consumer = new TypedConsumer(kafka, {
       topic: KAFKA_TOPICS.danmakuAccepted,
       app: 'gateway',
@@ -48,7 +39,6 @@ export class AcceptedConsumer implements OnApplicationBootstrap, OnApplicationSh
       // Under load, at most one fetch per 5 ms: fewer, larger fetches per gateway.
       minCycleMs: 5,
       handleBatch: async (messages) => this.fanout.enqueue(messages.map((m) => m.value.danmaku)),
-      onLag: (partition, lag) => this.lag.set({ partition: String(partition) }, lag),
       onSkip: (info) => this.logger.warn(info, 'accepted event skipped'),
     });
     readiness.register('kafka-fanout', () => this.consumer.isReady);

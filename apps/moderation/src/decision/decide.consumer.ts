@@ -28,7 +28,6 @@ export class DecideConsumer implements OnApplicationBootstrap, BeforeApplication
     kafka: KafkaClient,
     private readonly connection: KafkaConnection,
     private readonly decisions: DecisionService,
-    metrics: DecisionMetrics,
     readiness: ReadinessService,
     @Inject(APP_LOGGER) private readonly logger: Logger,
     @Inject(MODERATION_CONFIG) config: ModerationConfig,
@@ -55,8 +54,6 @@ export class DecideConsumer implements OnApplicationBootstrap, BeforeApplication
           ctx.heartbeat,
         );
       },
-      onSkip: ({ reason }) => metrics.skipped.inc({ reason }),
-      onLag: (partition, lag) => metrics.lag.set({ partition: String(partition) }, lag),
     });
     readiness.register('kafka-consumer:decide', () => this.consumer.isReady);
   }

@@ -36,7 +36,12 @@ describe('DecisionPolicy.staticRejection', () => {
   });
 
   it('refuses everything in a closed room with ROOM_CLOSED', () => {
-    const r = policy.staticRejection(sub(), room({ settings: { ...DEFAULT_ROOM_SETTINGS, closed: true } }), noSite, NOW);
+    const r = policy.staticRejection(
+      sub(),
+      room({ settings: { ...DEFAULT_ROOM_SETTINGS, closed: true } }),
+      noSite,
+      NOW,
+    );
     expect(r).toEqual({ code: 'ROOM_CLOSED', reason: expect.any(String) });
   });
 
@@ -96,7 +101,11 @@ describe('DecisionPolicy.rateRules', () => {
       duplicateWindowMs: 30_000,
     });
     const rej = policy.rateRejections({ ...DEFAULT_ROOM_SETTINGS, slowModeSec: 3 });
-    expect([rej.flood.code, rej.slowMode.code, rej.duplicate.code]).toEqual(['FLOOD', 'SLOW_MODE', 'DUPLICATE']);
+    expect([rej.flood.code, rej.slowMode.code, rej.duplicate.code]).toEqual([
+      'FLOOD',
+      'SLOW_MODE',
+      'DUPLICATE',
+    ]);
     expect(rej.slowMode.reason).toContain('3 s');
   });
 });

@@ -32,7 +32,8 @@ export class DecisionPolicy {
     const siteBan = active(site.bans.get(sub.userId), now);
     if (siteBan) return { code: 'BANNED', reason: `You are banned from the site${untilText(siteBan.until)}` };
     const roomBan = active(room.bans.get(sub.userId), now);
-    if (roomBan) return { code: 'BANNED', reason: `You are banned from this room${untilText(roomBan.until)}` };
+    if (roomBan)
+      return { code: 'BANNED', reason: `You are banned from this room${untilText(roomBan.until)}` };
     const mute = active(room.mutes.get(sub.userId), now);
     if (mute) return { code: 'MUTED', reason: `You are muted in this room${untilText(mute.until)}` };
     if (room.settings.closed) return { code: 'ROOM_CLOSED', reason: 'This room is closed to new messages' };
@@ -75,7 +76,8 @@ export class DecisionPolicy {
     live: LiveSession | null,
     lastEnded: EndedSessionView | null,
   ): { sessionId: string | null; offsetMs: number | null } {
-    if (live && live.startedAt <= sentAt) return { sessionId: live.sessionId, offsetMs: sentAt - live.startedAt };
+    if (live && live.startedAt <= sentAt)
+      return { sessionId: live.sessionId, offsetMs: sentAt - live.startedAt };
     if (lastEnded && lastEnded.startedAt <= sentAt && sentAt < lastEnded.endedAt) {
       return { sessionId: lastEnded.sessionId, offsetMs: sentAt - lastEnded.startedAt };
     }

@@ -115,7 +115,10 @@ export class DecisionStoreRepository {
         if (err) throw err;
         const replies = value as (number | string)[];
         for (let k = 0; k < replies.length; k += 2) {
-          out.push({ fresh: replies[k] === 1, decision: storedDecisionSchema.parse(JSON.parse(replies[k + 1] as string)) });
+          out.push({
+            fresh: replies[k] === 1,
+            decision: storedDecisionSchema.parse(JSON.parse(replies[k + 1] as string)),
+          });
         }
       }
       await onChunk?.();

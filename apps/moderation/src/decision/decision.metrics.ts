@@ -8,8 +8,6 @@ export class DecisionMetrics {
   readonly redelivered: Counter;
   readonly batchDuration: Histogram;
   readonly queueLatency: Histogram;
-  readonly lag: Gauge<'partition'>;
-  readonly skipped: Counter<'reason'>;
 
   constructor(metrics: MetricsService) {
     this.decisions = metrics.counter(
@@ -31,7 +29,5 @@ export class DecisionMetrics {
       'From the gateway receiving a submission (sentAt) to its decision',
       [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     );
-    this.lag = metrics.gauge('moderation_consumer_lag', 'Submissions not yet decided, per partition', ['partition']);
-    this.skipped = metrics.counter('moderation_skipped_submissions_total', 'Submissions skipped as invalid', ['reason']);
   }
 }

@@ -1,14 +1,14 @@
 import type { z } from 'zod';
 import { TypedConsumer, type KafkaClient, type TypedConsumerOptions } from '@danmaku/kafka';
 import type { ReadinessService } from '@danmaku/platform';
-import type { ReplayMetrics } from '../metrics/replay.metrics';
 
 const MAX_START_DELAY_MS = 5000;
 
 /**
  * A TypedConsumer with the app's lifecycle around it: started in the background (the HTTP
  * API serves stored history even while Kafka is away; `/readyz` says 503 until the consumer
- * joined its group), its topic ensured first, readiness, lag and skip metrics wired.
+ * joined its group), its topic ensured first, readiness wired. Lag and skips are counted
+ * for every consumer alike (`kafka_consumer_lag`, `kafka_consumer_skipped_total`).
  */
 export class ManagedConsumer<S extends z.ZodType> {
   private readonly consumer: TypedConsumer<S>;
@@ -18,16 +18,10 @@ export class ManagedConsumer<S extends z.ZodType> {
   constructor(
     private readonly client: KafkaClient,
     readiness: ReadinessService,
-    metrics: ReplayMetrics,
     private readonly options: Omit<TypedConsumerOptions<S>, 'onLag' | 'onSkip'>,
   ) {
     const name = `${options.app}.${options.purpose}`;
-    this.consumer = new TypedConsumer(client, {
-      ...options,
-      onLag: (partition, lag) =>
-        metrics.consumerLag.set({ consumer: name, partition: String(partition) }, lag),
-      onSkip: ({ reason }) => metrics.consumerSkipped.inc({ consumer: name, reason }),
-    });
+    this.consumer = new TypedConsumer(client, options);
     readiness.register(`kafka:${name}`, () => this.consumer.isReady);
   }
 

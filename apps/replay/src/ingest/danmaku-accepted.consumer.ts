@@ -20,7 +20,7 @@ export class DanmakuAcceptedConsumer implements OnApplicationBootstrap, BeforeAp
     metrics: ReplayMetrics,
     ingest: IngestService,
   ) {
-    this.consumer = new ManagedConsumer(kafka, readiness, metrics, {
+    this.consumer = new ManagedConsumer(kafka, readiness, {
       topic: KAFKA_TOPICS.danmakuAccepted,
       app: 'replay',
       purpose: 'store',

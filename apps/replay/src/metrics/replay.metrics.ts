@@ -10,8 +10,6 @@ export class ReplayMetrics {
   readonly retracted: Counter;
   readonly sessionEvents: Counter<'type'>;
   readonly ingestBatchSeconds: Histogram;
-  readonly consumerLag: Gauge<'consumer' | 'partition'>;
-  readonly consumerSkipped: Counter<'consumer' | 'reason'>;
   readonly retentionSessionsPurged: Counter;
   readonly retentionMessagesDeleted: Counter;
   readonly retentionLastSweep: Gauge;
@@ -32,16 +30,6 @@ export class ReplayMetrics {
       'replay_ingest_batch_duration_seconds',
       'Time to store one consumed partition batch of accepted danmaku',
       [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    );
-    this.consumerLag = metrics.gauge(
-      'replay_consumer_lag',
-      'Messages behind the partition head after the last batch',
-      ['consumer', 'partition'],
-    );
-    this.consumerSkipped = metrics.counter(
-      'replay_consumer_skipped_total',
-      'Kafka messages moved past unhandled',
-      ['consumer', 'reason'],
     );
     this.retentionSessionsPurged = metrics.counter(
       'replay_retention_sessions_purged_total',

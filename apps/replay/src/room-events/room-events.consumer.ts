@@ -20,7 +20,7 @@ export class RoomEventsConsumer implements OnApplicationBootstrap, BeforeApplica
     metrics: ReplayMetrics,
     events: RoomEventsService,
   ) {
-    this.consumer = new ManagedConsumer(kafka, readiness, metrics, {
+    this.consumer = new ManagedConsumer(kafka, readiness, {
       topic: KAFKA_TOPICS.roomEvents,
       app: 'replay',
       purpose: 'room-events',

@@ -1,6 +1,7 @@
 import { Kafka, logLevel, type LogEntry, type ITopicConfig } from 'kafkajs';
 import { topicName, type TopicDefinition } from '@danmaku/contracts';
 import { BrokerProbe } from './broker-probe';
+import { DeadLetterPublisher } from './dead-letter';
 import { silentLogger, type KafkaLogger } from './logger';
 
 export interface KafkaClientOptions {
@@ -9,6 +10,14 @@ export interface KafkaClientOptions {
   /** Deployment namespace prefixed to topic and group names (empty by default). */
   namespace?: string;
   logger?: KafkaLogger;
+  /** Where every consumer of this client reports lag and skips (one metric for all apps). */
+  metrics?: ConsumerMetricsSink;
+}
+
+/** Consumer figures, labelled by group, topic and partition (see TypedConsumer). */
+export interface ConsumerMetricsSink {
+  lag(labels: { group: string; topic: string; partition: string }, lag: number): void;
+  skipped(labels: { group: string; topic: string; reason: string }): void;
 }
 
 /** One connection factory per process: topics, producers and consumers share its settings. */
@@ -18,6 +27,8 @@ export class KafkaClient {
   readonly logger: KafkaLogger;
   /** Whether the cluster answers now (started by the app: `probe.start()`). */
   readonly probe: BrokerProbe;
+  /** Shared by this client's consumers: their poison messages go to `<topic>.dlq`. */
+  readonly deadLetters: DeadLetterPublisher;
 
   constructor(readonly options: KafkaClientOptions) {
     this.namespace = options.namespace ?? '';
@@ -41,6 +52,7 @@ export class KafkaClient {
         },
     });
     this.probe = new BrokerProbe(this.kafka, this.logger);
+    this.deadLetters = new DeadLetterPublisher(this);
   }
 
   topic(def: TopicDefinition): string {

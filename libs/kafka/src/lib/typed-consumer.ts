@@ -83,11 +83,13 @@ interface CoalescedGroup<T> {
  * Consumes one topic in partition batches with at-least-once delivery:
  * offsets are committed only after the handler finished the batch.
  *
- * Retry vs skip: a message whose JSON or schema is invalid can never succeed, so it is
- * skipped (reported through `onSkip`). A handler that throws `SkipMessageError` skips the
- * batch's remaining work the same way. Any other error is transient (Redis or Kafka away):
- * the same batch is retried with capped exponential backoff, without committing, so order
- * and durability hold.
+ * Retry vs skip, per message: a message whose JSON or schema is invalid can never succeed,
+ * and neither can one for which the handler throws `SkipMessageError` (found by halving
+ * the batch): such a message is parked on `<topic>.dlq` with why in its headers, counted
+ * (`kafka_consumer_skipped_total` through the client's metrics sink, and `onSkip`), and the
+ * rest of the batch is handled. Any other error is transient (Redis or Kafka away): the
+ * batch is retried with capped exponential backoff, without committing, so order and
+ * durability hold. Lag per partition goes to the sink as `kafka_consumer_lag`.
  */
 export class TypedConsumer<S extends z.ZodType> {
   private readonly consumer: Consumer;
@@ -143,37 +145,38 @@ export class TypedConsumer<S extends z.ZodType> {
       }) => {
         const startedAt = Date.now();
         const decoded: ConsumedMessage<z.infer<S>>[] = [];
+        const raw = new Map<string, KafkaMessage>();
+        const undecodable: { m: KafkaMessage; reason: string; error: string }[] = [];
         for (const m of batch.messages) {
-          const value = this.decode(batch.partition, m);
-          if (value !== undefined) {
+          const result = this.decode(m);
+          if ('value' in result) {
+            raw.set(m.offset, m);
             decoded.push({
-              value,
+              value: result.value,
               key: m.key ? m.key.toString() : null,
               partition: batch.partition,
               offset: m.offset,
               timestamp: Number(m.timestamp),
             });
-          }
+          } else undecodable.push({ m, ...result });
         }
         const ctx: BatchContext = { topic, partition: batch.partition, heartbeat };
         let attempt = 0;
-        while (decoded.length > 0) {
+        let parked = 0;
+        // Messages that can never be decoded are parked first; the rest are handled (with
+        // per-message skips) until done, retrying transient failures with backoff.
+        while (parked < undecodable.length || decoded.length > 0) {
           if (!isRunning() || isStale()) return;
           try {
-            await (this.options.coalescePartitions
-              ? this.coalesced(decoded, ctx)
-              : this.options.handleBatch(decoded, ctx));
+            for (; parked < undecodable.length; parked++) {
+              const u = undecodable[parked];
+              await this.skip(topic, batch.partition, u.m, u.m.offset, u.reason, u.error);
+            }
+            if (decoded.length > 0) {
+              await this.handleSkippingPoison(decoded, ctx, raw, this.options.coalescePartitions ?? false);
+            }
             break;
           } catch (error) {
-            if (error instanceof SkipMessageError) {
-              this.options.onSkip?.({
-                partition: batch.partition,
-                offset: decoded[0].offset,
-                reason: error.reason,
-                error: error.message,
-              });
-              break;
-            }
             attempt++;
             const delay = Math.min(this.options.maxRetryDelayMs ?? 5000, 100 * 2 ** Math.min(attempt, 10));
             this.client.logger.warn(
@@ -187,8 +190,12 @@ export class TypedConsumer<S extends z.ZodType> {
         const last = batch.messages[batch.messages.length - 1];
         if (last) {
           resolveOffset(last.offset);
-          const lag = Number(batch.highWatermark) - 1 - Number(last.offset);
-          this.options.onLag?.(batch.partition, Math.max(0, lag));
+          const lag = Math.max(0, Number(batch.highWatermark) - 1 - Number(last.offset));
+          this.options.onLag?.(batch.partition, lag);
+          this.client.options.metrics?.lag(
+            { group: this.groupId, topic, partition: String(batch.partition) },
+            lag,
+          );
         }
         if (commit) await commitOffsetsIfNecessary();
         await heartbeat();
@@ -269,25 +276,73 @@ export class TypedConsumer<S extends z.ZodType> {
     await this.consumer.disconnect();
   }
 
-  private decode(partition: number, m: KafkaMessage): z.infer<S> | undefined {
-    const skip = (reason: string, error: string) => {
-      this.client.logger.warn(
-        { group: this.groupId, partition, offset: m.offset, reason, error },
-        'kafka message skipped',
-      );
-      this.options.onSkip?.({ partition, offset: m.offset, reason, error });
-      return undefined;
-    };
-    if (!m.value) return skip('empty', 'message has no value');
+  /** The message's value, or why it can never be handled (it is then dead-lettered). */
+  private decode(m: KafkaMessage): { value: z.infer<S> } | { reason: string; error: string } {
+    if (!m.value) return { reason: 'empty', error: 'message has no value' };
     let json: unknown;
     try {
       json = JSON.parse(m.value.toString());
     } catch (e) {
-      return skip('bad-json', String(e));
+      return { reason: 'bad-json', error: String(e) };
     }
     const parsed = this.options.topic.schema.safeParse(json);
-    if (!parsed.success) return skip('bad-schema', parsed.error.message);
-    return parsed.data;
+    if (!parsed.success) return { reason: 'bad-schema', error: parsed.error.message };
+    return { value: parsed.data };
+  }
+
+  /**
+   * Runs the handler; when it says a message can never succeed (SkipMessageError), finds
+   * which by halving the batch (handlers are idempotent, so re-running is safe) and
+   * dead-letters only that message: one poison message never skips its neighbours nor
+   * stalls its partition. Any other error is transient and goes back to the retry loop.
+   */
+  private async handleSkippingPoison(
+    messages: ConsumedMessage<z.infer<S>>[],
+    ctx: BatchContext,
+    raw: Map<string, KafkaMessage>,
+    coalesce: boolean,
+  ): Promise<void> {
+    try {
+      await (coalesce ? this.coalesced(messages, ctx) : this.options.handleBatch(messages, ctx));
+    } catch (error) {
+      if (!(error instanceof SkipMessageError)) throw error;
+      if (messages.length === 1) {
+        const m = raw.get(messages[0].offset);
+        await this.skip(ctx.topic, messages[0].partition, m, messages[0].offset, error.reason, error.message);
+        return;
+      }
+      const half = Math.ceil(messages.length / 2);
+      await this.handleSkippingPoison(messages.slice(0, half), ctx, raw, false);
+      await this.handleSkippingPoison(messages.slice(half), ctx, raw, false);
+    }
+  }
+
+  /** Parks a message on the dead-letter topic, then reports it (log, metric, onSkip). */
+  private async skip(
+    topic: string,
+    partition: number,
+    m: KafkaMessage | undefined,
+    offset: string,
+    reason: string,
+    error: string,
+  ): Promise<void> {
+    await this.client.deadLetters.publish({
+      topic,
+      group: this.groupId,
+      partition,
+      offset,
+      key: m?.key ?? null,
+      value: m?.value ?? null,
+      headers: m?.headers,
+      reason,
+      error,
+    });
+    this.client.logger.warn(
+      { group: this.groupId, partition, offset, reason, error },
+      'kafka message dead-lettered',
+    );
+    this.client.options.metrics?.skipped({ group: this.groupId, topic, reason });
+    this.options.onSkip?.({ partition, offset, reason, error });
   }
 }
 

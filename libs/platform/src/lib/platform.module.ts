@@ -47,6 +47,7 @@ class InfraLifecycle implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.kafka.probe.stop();
+    await this.kafka.deadLetters.close();
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }
@@ -88,13 +89,28 @@ export class PlatformModule {
       },
       {
         provide: KafkaClient,
-        inject: [ReadinessService],
-        useFactory: (readiness: ReadinessService) => {
+        inject: [ReadinessService, MetricsService],
+        useFactory: (readiness: ReadinessService, metrics: MetricsService) => {
+          // One lag gauge and one skip counter for every consumer of every app.
+          const lag = metrics.gauge(
+            'kafka_consumer_lag',
+            'Messages behind the partition end, per consumer group',
+            ['group', 'topic', 'partition'],
+          );
+          const skipped = metrics.counter(
+            'kafka_consumer_skipped_total',
+            'Messages that can never be handled, parked on <topic>.dlq',
+            ['group', 'topic', 'reason'],
+          );
           const kafka = new KafkaClient({
             brokers: config.KAFKA_BROKERS,
             clientId: `${app}-${instanceId}`,
             namespace: config.DANMAKU_NAMESPACE,
             logger: logger.child({ component: 'kafka' }) as Logger,
+            metrics: {
+              lag: (labels, value) => lag.set(labels, value),
+              skipped: (labels) => skipped.inc(labels),
+            },
           });
           // A stalled or stopped broker shows in /readyz within seconds, not after retries.
           kafka.probe.start();

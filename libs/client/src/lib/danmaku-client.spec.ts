@@ -25,10 +25,13 @@ class FakeGateway {
     id: 'id-1',
   });
 
-  constructor(authorize: (token: unknown) => boolean = () => true) {
-    this.io.use((socket, next) =>
-      authorize(socket.handshake.auth['token']) ? next() : next(new Error('UNAUTHORIZED')),
-    );
+  /** `authorize` answers true, false (UNAUTHORIZED) or the connect_error message to send. */
+  constructor(authorize: (token: unknown) => boolean | string = () => true) {
+    this.io.use((socket, next) => {
+      const verdict = authorize(socket.handshake.auth['token']);
+      if (verdict === true) next();
+      else next(new Error(typeof verdict === 'string' ? verdict : 'UNAUTHORIZED'));
+    });
     this.io.on('connection', (socket) => {
       this.sockets.push(socket);
       socket.on('room:join', (p: RoomJoinPayload, ack: (r: unknown) => void) => {
@@ -203,6 +206,21 @@ describe('DanmakuClient', () => {
     expect((err as DanmakuClientError).code).toBe('UNAUTHORIZED');
     expect(token).toHaveBeenCalledTimes(2);
     expect(states.at(-1)).toEqual(['disconnected', 'UNAUTHORIZED']);
+  });
+
+  it('connect() retries a handshake answered UNAVAILABLE (an outage) and gets through once it passes', async () => {
+    let outages = 2;
+    const flaky = new FakeGateway(() => (outages-- > 0 ? 'UNAVAILABLE' : true));
+    const url = await flaky.listen();
+    const c = new DanmakuClient({ url, token: 't', socketOptions: { transports: ['websocket'] } });
+    try {
+      await c.connect(10_000);
+      expect(c.state).toBe('connected');
+      expect(outages).toBe(-1);
+    } finally {
+      c.close();
+      await flaky.close();
+    }
   });
 
   it('connect() gives up with TIMEOUT when nothing answers', async () => {

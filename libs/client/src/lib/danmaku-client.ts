@@ -87,6 +87,9 @@ export class DanmakuClient extends TypedEmitter<DanmakuClientEvents> {
   private readonly rooms = new Map<string, SeqTracker>();
   private currentState: ConnectionState = 'disconnected';
   private closed = false;
+  /** Handshakes answered UNAVAILABLE in a row (the gateway could not check the token). */
+  private outageRetries = 0;
+  private outageTimer?: ReturnType<typeof setTimeout>;
   /** Sends waiting for a connection; settled with CLOSED by close(). */
   private readonly waiters = new Set<{ resolve: () => void; reject: (e: Error) => void }>();
 
@@ -114,6 +117,7 @@ export class DanmakuClient extends TypedEmitter<DanmakuClientEvents> {
     s.on('room:online', ({ roomId, count }) => this.emit('online', roomId, count));
     s.on('notice', (e) => this.onNotice(e));
     s.on('connect', () => {
+      this.outageRetries = 0;
       this.setState('connected');
       for (const w of [...this.waiters]) w.resolve();
       // After a reconnect, rejoin every room from where this client left off. (Not on the manager's
@@ -123,6 +127,17 @@ export class DanmakuClient extends TypedEmitter<DanmakuClientEvents> {
     s.on('disconnect', () => this.setState(s.active ? 'connecting' : 'disconnected'));
     s.on('connect_error', (err) => {
       if (s.active) return; // a network failure: Socket.IO retries
+      if (err.message === 'UNAVAILABLE' && !this.closed) {
+        // The gateway could not check the token (Redis or the key set away): an outage, not a
+        // verdict on the token. Socket.IO does not retry a handshake the server refused, so we do.
+        const delay = Math.min(5000, 500 * 2 ** this.outageRetries++);
+        this.setState('connecting');
+        clearTimeout(this.outageTimer);
+        this.outageTimer = setTimeout(() => {
+          if (!this.closed && !s.connected) s.connect();
+        }, delay);
+        return;
+      }
       const error = new DanmakuClientError(err.message, `connect refused: ${err.message}`);
       this.setState('disconnected', error);
       for (const w of [...this.waiters]) w.reject(error); // a send would wait forever otherwise
@@ -166,6 +181,7 @@ export class DanmakuClient extends TypedEmitter<DanmakuClientEvents> {
       const onError = (err: Error) => {
         lastError = err;
         if (this.socket.active) return; // a network failure: Socket.IO tries again with backoff
+        if (err.message === 'UNAVAILABLE') return; // an outage: retried with backoff (above), until the timeout
         if (!refreshed) {
           refreshed = true; // refused: perhaps an expired token; the auth callback fetches a fresh one
           this.setState('connecting');
@@ -251,6 +267,7 @@ export class DanmakuClient extends TypedEmitter<DanmakuClientEvents> {
   /** Disconnects for good; sends still waiting reject with `CLOSED`. */
   close(): void {
     this.closed = true;
+    clearTimeout(this.outageTimer);
     this.socket.close();
     const error = new DanmakuClientError('CLOSED', 'client closed before the send was acknowledged');
     for (const w of [...this.waiters]) w.reject(error);

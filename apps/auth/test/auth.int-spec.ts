@@ -168,6 +168,7 @@ describe('auth app (built, two instances, real Redis and Kafka)', () => {
       expect(ready.status).toBe(200);
       expect(ready.body.checks).toEqual({
         redis: true,
+        'kafka-broker': true,
         'kafka-producer': true,
         'signing-keys': true,
         'admin-account': true,

@@ -13,3 +13,4 @@ export * from './lib/auth/bearer-auth.guard';
 export * from './lib/logging/logger';
 export * from './lib/platform.module';
 export * from './lib/bootstrap';
+export * from './lib/redis/persistence';

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { REDIS } from '@danmaku/platform';
+import { REDIS, redisPersistence, type RedisPersistence } from '@danmaku/platform';
 import {
   idOfMember,
   lexRange,
@@ -66,19 +66,8 @@ export class ReplayMaintenanceRepository {
    * Whether Redis writes its data to disk (AOF or RDB snapshots), from INFO persistence;
    * null when INFO is not allowed (some managed services).
    */
-  async persistence(): Promise<{ aof: boolean; rdbSaves: boolean } | null> {
-    try {
-      const info = await this.redis.info('persistence');
-      const field = (name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim();
-      const config = (await this.redis.config('GET', 'save').catch(() => null)) as string[] | null;
-      return {
-        aof: field('aof_enabled') === '1',
-        // `save ""` turns snapshots off; unknown (CONFIG refused) counts as on.
-        rdbSaves: config === null || (config[1] ?? '') !== '',
-      };
-    } catch {
-      return null;
-    }
+  async persistence(): Promise<RedisPersistence | null> {
+    return redisPersistence(this.redis);
   }
 
   /** True when this caller may run the sweep of this interval (one instance per interval). */

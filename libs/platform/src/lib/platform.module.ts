@@ -3,6 +3,7 @@ import {
   Injectable,
   Module,
   type DynamicModule,
+  type OnApplicationBootstrap,
   type OnApplicationShutdown,
   type Provider,
 } from '@nestjs/common';
@@ -16,6 +17,7 @@ import { HealthController } from './health/health.controller';
 import { MetricsService } from './health/metrics.service';
 import { ReadinessService } from './health/readiness.service';
 import { createRedisClient, redisIsUsable } from './redis/redis';
+import { redisPersistence } from './redis/persistence';
 import { TokenVerifier } from './auth/token-verifier';
 import { BearerAuthGuard } from './auth/bearer-auth.guard';
 import { createAppLogger } from './logging/logger';
@@ -39,11 +41,23 @@ export interface PlatformOptions {
 }
 
 @Injectable()
-class InfraLifecycle implements OnApplicationShutdown {
+class InfraLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     private readonly kafka: KafkaClient,
+    @Inject(APP_LOGGER) private readonly logger: Logger,
   ) {}
+
+  /** Says loudly when this app's state lives in a Redis that keeps nothing on disk. */
+  async onApplicationBootstrap(): Promise<void> {
+    const persistence = await redisPersistence(this.redis);
+    if (persistence && !persistence.aof && !persistence.rdbSaves) {
+      this.logger.warn(
+        { aof: false, rdbSnapshots: false },
+        'REDIS PERSISTENCE IS OFF: a Redis restart loses this app\'s state (accounts, room seqs, recordings…); see the README, "What lives in Redis"',
+      );
+    }
+  }
 
   async onApplicationShutdown(): Promise<void> {
     await this.kafka.probe.stop();

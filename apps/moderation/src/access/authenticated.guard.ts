@@ -18,7 +18,8 @@ export class AuthenticatedGuard implements CanActivate {
     await this.bearer.canActivate(context);
     const principal = context.switchToHttp().getRequest<{ principal?: Principal }>().principal;
     if (!principal) throw new DomainException('UNAUTHORIZED', 'Not authenticated');
-    if (await this.revocations.isRevoked(principal.sessionId)) throw new DomainException('UNAUTHORIZED', 'Session revoked');
+    if (await this.revocations.isRevoked(principal.sessionId))
+      throw new DomainException('UNAUTHORIZED', 'Session revoked');
     return true;
   }
 }

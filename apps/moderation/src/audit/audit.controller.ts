@@ -1,5 +1,11 @@
 import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
-import { auditLogQuerySchema, roomParamsSchema, type AuditEntry, type Page, type Principal } from '@danmaku/contracts';
+import {
+  auditLogQuerySchema,
+  roomParamsSchema,
+  type AuditEntry,
+  type Page,
+  type Principal,
+} from '@danmaku/contracts';
 import { CurrentPrincipal, ZodPipe } from '@danmaku/platform';
 import type { z } from 'zod';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
@@ -17,12 +23,21 @@ export class AuditController {
   @Get()
   @ApiRoute({
     summary: 'The audit log of a room, newest first',
-    description: 'Every successful action (who, when, what, target, reason). Site-wide actions are in the log of the reserved room `_site` (admins only). `nextCursor` is null on the last page; a cursor stays valid while entries arrive.',
+    description:
+      'Every successful action (who, when, what, target, reason). Site-wide actions are in the log of the reserved room `_site` (admins only). `nextCursor` is null on the last page; a cursor stays valid while entries arrive.',
     access: 'moderator',
     params: ['roomId'],
     query: [
-      { name: 'limit', description: 'Entries per page (default 50)', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
-      { name: 'cursor', description: 'From a previous page\'s `nextCursor`', schema: { type: 'string', pattern: '^[0-9]{1,15}$' } },
+      {
+        name: 'limit',
+        description: 'Entries per page (default 50)',
+        schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+      },
+      {
+        name: 'cursor',
+        description: "From a previous page's `nextCursor`",
+        schema: { type: 'string', pattern: '^[0-9]{1,15}$' },
+      },
     ],
     ok: { status: 200, description: 'One page', schema: 'AuditPage' },
   })

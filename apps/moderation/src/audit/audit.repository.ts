@@ -39,7 +39,15 @@ export class AuditRepository {
     before: number | null,
   ): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
     const max = before === null ? '+inf' : `(${before}`;
-    const raw = await this.redis.zrevrangebyscore(modKeys.audit(roomId), max, '-inf', 'WITHSCORES', 'LIMIT', 0, limit + 1);
+    const raw = await this.redis.zrevrangebyscore(
+      modKeys.audit(roomId),
+      max,
+      '-inf',
+      'WITHSCORES',
+      'LIMIT',
+      0,
+      limit + 1,
+    );
     const rows: { entry: AuditEntry | null; score: number }[] = [];
     for (let i = 0; i < raw.length; i += 2) {
       rows.push({ entry: parseStored(storedAuditEntrySchema, raw[i]), score: Number(raw[i + 1]) });

@@ -28,7 +28,8 @@ export class RoomBlockedTermsController {
   @Post()
   @ApiRoute({
     summary: 'Block a term in the room',
-    description: 'Matched despite case, width, accents, look-alike letters, inserted spaces, punctuation, invisible characters, repeated letters and leetspeak; as a whole word (plus inflections) in scripts written with spaces, anywhere in Chinese, Japanese, Korean and Thai. A leading or trailing `*` also matches inside words (`*fuck*`). Applies to the next message on every instance.',
+    description:
+      'Matched despite case, width, accents, look-alike letters, inserted spaces, punctuation, invisible characters, repeated letters and leetspeak; as a whole word (plus inflections) in scripts written with spaces, anywhere in Chinese, Japanese, Korean and Thai. A leading or trailing `*` also matches inside words (`*fuck*`). Applies to the next message on every instance.',
     access: 'moderator',
     params: ['roomId'],
     body: { schema: 'BlockedTermBody', required: true },
@@ -84,13 +85,17 @@ export class SiteBlockedTermsController {
   @Post()
   @ApiRoute({
     summary: 'Block a term site-wide',
-    description: 'Matched despite case, width, accents, look-alike letters, inserted spaces, punctuation, invisible characters, repeated letters and leetspeak; as a whole word (plus inflections) in scripts written with spaces, anywhere in Chinese, Japanese, Korean and Thai. A leading or trailing `*` also matches inside words (`*fuck*`). Applies to the next message on every instance.',
+    description:
+      'Matched despite case, width, accents, look-alike letters, inserted spaces, punctuation, invisible characters, repeated letters and leetspeak; as a whole word (plus inflections) in scripts written with spaces, anywhere in Chinese, Japanese, Korean and Thai. A leading or trailing `*` also matches inside words (`*fuck*`). Applies to the next message on every instance.',
     access: 'admin',
     body: { schema: 'BlockedTermBody', required: true },
     ok: { status: 201, description: 'The term', schema: 'CreatedTerm' },
     errors: [{ status: 409, description: 'the term is already blocked here (details.termId)' }],
   })
-  add(@CurrentPrincipal() principal: Principal, @Body(new ZodPipe(blockedTermBodySchema)) body: TermBody): Promise<Created> {
+  add(
+    @CurrentPrincipal() principal: Principal,
+    @Body(new ZodPipe(blockedTermBodySchema)) body: TermBody,
+  ): Promise<Created> {
     return this.terms.add(principal, null, body.term);
   }
 

@@ -10,8 +10,20 @@ import { storedTermSchema } from '../common/stored-shapes';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    modAddTerm(termsKey: string, indexKey: string, versionKey: string, canonical: string, termId: string, json: string): Result<string | null, Context>;
-    modRemoveTerm(termsKey: string, indexKey: string, versionKey: string, termId: string): Result<string | null, Context>;
+    modAddTerm(
+      termsKey: string,
+      indexKey: string,
+      versionKey: string,
+      canonical: string,
+      termId: string,
+      json: string,
+    ): Result<string | null, Context>;
+    modRemoveTerm(
+      termsKey: string,
+      indexKey: string,
+      versionKey: string,
+      termId: string,
+    ): Result<string | null, Context>;
   }
 }
 
@@ -46,7 +58,11 @@ export class BlockedTermsRepository {
   }
 
   /** Adds the term unless one with the same canonical form exists; returns that one's id then. */
-  async add(roomId: string | null, term: BlockedTermView, canonical: string): Promise<{ existingTermId: string | null }> {
+  async add(
+    roomId: string | null,
+    term: BlockedTermView,
+    canonical: string,
+  ): Promise<{ existingTermId: string | null }> {
     const existing = await this.redis.modAddTerm(
       modKeys.terms(roomId),
       modKeys.termIndex(roomId),

@@ -19,13 +19,24 @@ export class BlockedTermsService {
     private readonly clock: Clock,
   ) {}
 
-  async add(principal: Principal, roomId: string | null, term: string): Promise<{ termId: string; term: string }> {
+  async add(
+    principal: Principal,
+    roomId: string | null,
+    term: string,
+  ): Promise<{ termId: string; term: string }> {
     await this.authorize(principal, roomId);
     const canonical = this.matcher.canonical(term);
     if (canonical.length === 0) {
-      throw new DomainException('INVALID_PAYLOAD', 'Invalid body', [{ path: 'term', message: 'term has no matchable characters' }]);
+      throw new DomainException('INVALID_PAYLOAD', 'Invalid body', [
+        { path: 'term', message: 'term has no matchable characters' },
+      ]);
     }
-    const view: BlockedTermView = { termId: randomUUID(), term, createdAt: this.clock.now(), createdBy: principal.userId };
+    const view: BlockedTermView = {
+      termId: randomUUID(),
+      term,
+      createdAt: this.clock.now(),
+      createdBy: principal.userId,
+    };
     const { existingTermId } = await this.repo.add(roomId, view, canonical);
     if (existingTermId !== null) {
       throw new DomainException('CONFLICT', 'That term is already blocked', { termId: existingTermId });

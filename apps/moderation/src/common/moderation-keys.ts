@@ -16,9 +16,11 @@ export const modKeys = {
   /** Hash termId → JSON BlockedTermView. `null` roomId = site-wide. */
   terms: (roomId: string | null) => (roomId === null ? 'mod:site:terms' : `mod:room:${roomId}:terms`),
   /** Hash normalized term → termId (duplicate check). */
-  termIndex: (roomId: string | null) => (roomId === null ? 'mod:site:terms:index' : `mod:room:${roomId}:terms:index`),
+  termIndex: (roomId: string | null) =>
+    roomId === null ? 'mod:site:terms:index' : `mod:room:${roomId}:terms:index`,
   /** String counter bumped with every change of the term set (decision caches compare it). */
-  termsVersion: (roomId: string | null) => (roomId === null ? 'mod:site:terms:version' : `mod:room:${roomId}:terms:version`),
+  termsVersion: (roomId: string | null) =>
+    roomId === null ? 'mod:site:terms:version' : `mod:room:${roomId}:terms:version`,
   /** Hash userId → JSON SanctionView. `null` roomId = site-wide (bans only). */
   bans: (roomId: string | null) => (roomId === null ? 'mod:site:bans' : `mod:room:${roomId}:bans`),
   mutes: (roomId: string) => `mod:room:${roomId}:mutes`,
@@ -28,7 +30,8 @@ export const modKeys = {
   /** String: sentAt of the user's last accepted message in the room (slow mode). */
   lastAccepted: (roomId: string, userId: string) => `mod:room:${roomId}:last:${userId}`,
   /** String: sentAt of the user's last accepted message with this text hash (uniqueChat). */
-  recentText: (roomId: string, userId: string, textHash: string) => `mod:room:${roomId}:text:${userId}:${textHash}`,
+  recentText: (roomId: string, userId: string, textHash: string) =>
+    `mod:room:${roomId}:text:${userId}:${textHash}`,
   /** Sorted set of the user's recent submission ids by sentAt (flood control). */
   flood: (roomId: string, userId: string) => `mod:room:${roomId}:flood:${userId}`,
 } as const;

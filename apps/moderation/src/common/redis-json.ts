@@ -5,7 +5,10 @@ import type { z } from 'zod';
  * app, so a bad one is corruption or a foreign writer: treat it as absent rather than fail
  * every request (or every decision) that touches it.
  */
-export function parseStored<S extends z.ZodType>(schema: S, raw: string | null | undefined): z.infer<S> | null {
+export function parseStored<S extends z.ZodType>(
+  schema: S,
+  raw: string | null | undefined,
+): z.infer<S> | null {
   if (raw === null || raw === undefined) return null;
   try {
     const parsed = schema.safeParse(JSON.parse(raw));

@@ -18,7 +18,8 @@ export class DanmakuController {
   @HttpCode(202)
   @ApiRoute({
     summary: 'Retract a danmaku everywhere',
-    description: 'Publishes `danmaku.retracted`: gateways push `danmaku:retract` to live viewers and replay drops it. An unknown id is a no-op downstream.',
+    description:
+      'Publishes `danmaku.retracted`: gateways push `danmaku:retract` to live viewers and replay drops it. An unknown id is a no-op downstream.',
     access: 'moderator',
     params: ['roomId', 'id'],
     body: { schema: 'RetractBody', required: false },

@@ -23,7 +23,19 @@ export class DanmakuService {
     await this.access.requireRoomModerator(principal, roomId);
     const at = this.clock.now();
     const why = reason ? reason : null;
-    await this.events.publish({ type: 'danmaku.retracted', roomId, ids: [id], actorId: principal.userId, reason: why, at });
-    await this.audit.record(roomId, { actorId: principal.userId, action: 'danmaku.retract', target: id, reason: why });
+    await this.events.publish({
+      type: 'danmaku.retracted',
+      roomId,
+      ids: [id],
+      actorId: principal.userId,
+      reason: why,
+      at,
+    });
+    await this.audit.record(roomId, {
+      actorId: principal.userId,
+      action: 'danmaku.retract',
+      target: id,
+      reason: why,
+    });
   }
 }

@@ -18,8 +18,17 @@ import { storedEndedSessionSchema, storedLiveSchema, storedSettingsSchema } from
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     modPatchSettings(settingsKey: string, defaults: string, patch: string): Result<string, Context>;
-    modEndSession(liveKey: string, sessionsKey: string, endedAt: string): Result<[string, string] | null, Context>;
-    modUndoEndSession(liveKey: string, sessionsKey: string, live: string, ended: string): Result<number, Context>;
+    modEndSession(
+      liveKey: string,
+      sessionsKey: string,
+      endedAt: string,
+    ): Result<[string, string] | null, Context>;
+    modUndoEndSession(
+      liveKey: string,
+      sessionsKey: string,
+      live: string,
+      ended: string,
+    ): Result<number, Context>;
     modReleaseSession(liveKey: string, live: string): Result<number, Context>;
   }
 }
@@ -82,7 +91,9 @@ export class RoomStateRepository {
     this.redis.defineCommand('modReleaseSession', { numberOfKeys: 1, lua: RELEASE_SESSION_LUA });
   }
 
-  async snapshot(roomId: string): Promise<{ settings: RoomSettings; live: LiveSession | null; moderators: string[] }> {
+  async snapshot(
+    roomId: string,
+  ): Promise<{ settings: RoomSettings; live: LiveSession | null; moderators: string[] }> {
     const [settings, live, moderators] = await execOrThrow(
       this.redis
         .pipeline()
@@ -108,7 +119,10 @@ export class RoomStateRepository {
   }
 
   /** Makes `session` the live one unless one is live already; returns the one that is live. */
-  async startSession(roomId: string, session: LiveSession): Promise<{ started: boolean; live: LiveSession | null }> {
+  async startSession(
+    roomId: string,
+    session: LiveSession,
+  ): Promise<{ started: boolean; live: LiveSession | null }> {
     const key = sharedRedisKeys.roomLive(roomId);
     const ok = await this.redis.set(key, JSON.stringify(session), 'NX');
     if (ok === 'OK') return { started: true, live: session };
@@ -121,7 +135,10 @@ export class RoomStateRepository {
   }
 
   /** Ends the live session; null when none was live. */
-  async endSession(roomId: string, endedAt: number): Promise<{ ended: EndedSessionView; undo: () => Promise<void> } | null> {
+  async endSession(
+    roomId: string,
+    endedAt: number,
+  ): Promise<{ ended: EndedSessionView; undo: () => Promise<void> } | null> {
     const liveKey = sharedRedisKeys.roomLive(roomId);
     const sessionsKey = modKeys.sessions(roomId);
     const res = await this.redis.modEndSession(liveKey, sessionsKey, String(endedAt));

@@ -28,7 +28,8 @@ export class RoomsController {
   @Get()
   @ApiRoute({
     summary: 'A room: settings, moderators and live session',
-    description: 'A room that was never configured has the default settings; `live` is null when no session is live.',
+    description:
+      'A room that was never configured has the default settings; `live` is null when no session is live.',
     access: 'moderator',
     params: ['roomId'],
     ok: { status: 200, description: 'The room', schema: 'RoomView' },
@@ -43,7 +44,8 @@ export class RoomsController {
   @Patch('settings')
   @ApiRoute({
     summary: 'Change room settings',
-    description: 'Any non-empty subset of the settings; unknown fields are refused. Publishes `settings.updated`; gateways push `room:settings`.',
+    description:
+      'Any non-empty subset of the settings; unknown fields are refused. Publishes `settings.updated`; gateways push `room:settings`.',
     access: 'moderator',
     params: ['roomId'],
     body: { schema: 'RoomSettingsPatch', required: true },

@@ -26,7 +26,11 @@ export class RoomsService {
   }
 
   /** Writes the settings, then tells gateways (`settings.updated`); retrying after a failure is safe. */
-  async updateSettings(principal: Principal, roomId: string, patch: RoomSettingsPatch): Promise<RoomSettings> {
+  async updateSettings(
+    principal: Principal,
+    roomId: string,
+    patch: RoomSettingsPatch,
+  ): Promise<RoomSettings> {
     await this.access.requireRoomModerator(principal, roomId);
     const settings = await this.rooms.patchSettings(roomId, patch);
     await this.events.publish({ type: 'settings.updated', roomId, settings, at: this.clock.now() });
@@ -51,6 +55,10 @@ export class RoomsService {
     if (!(await this.moderators.remove(roomId, userId))) {
       throw new DomainException('NOT_FOUND', 'That user is not a moderator of this room');
     }
-    await this.audit.record(roomId, { actorId: principal.userId, action: 'moderator.remove', target: userId });
+    await this.audit.record(roomId, {
+      actorId: principal.userId,
+      action: 'moderator.remove',
+      target: userId,
+    });
   }
 }

@@ -31,7 +31,8 @@ export class RoomSanctionsController {
   @Post('bans')
   @ApiRoute({
     summary: 'Ban a user from the room',
-    description: 'No `durationSec`: permanent. Replaces an earlier ban. The user leaves the room at once and cannot join or send (`user.banned`).',
+    description:
+      'No `durationSec`: permanent. Replaces an earlier ban. The user leaves the room at once and cannot join or send (`user.banned`).',
     access: 'moderator',
     params: ['roomId'],
     body: { schema: 'BanBody', required: true },
@@ -52,7 +53,10 @@ export class RoomSanctionsController {
     params: ['roomId'],
     ok: { status: 200, description: 'The bans', schema: 'SanctionList' },
   })
-  bans(@CurrentPrincipal() principal: Principal, @Param(new ZodPipe(moderatedRoomParamsSchema)) p: RoomParams): Promise<List> {
+  bans(
+    @CurrentPrincipal() principal: Principal,
+    @Param(new ZodPipe(moderatedRoomParamsSchema)) p: RoomParams,
+  ): Promise<List> {
     return this.sanctions.list(principal, 'ban', p.roomId);
   }
 
@@ -66,14 +70,18 @@ export class RoomSanctionsController {
     ok: { status: 204, description: 'Lifted' },
     errors: [{ status: 404, description: 'the user is not banned here' }],
   })
-  unban(@CurrentPrincipal() principal: Principal, @Param(new ZodPipe(roomUserParamsSchema)) p: RoomUserParams): Promise<void> {
+  unban(
+    @CurrentPrincipal() principal: Principal,
+    @Param(new ZodPipe(roomUserParamsSchema)) p: RoomUserParams,
+  ): Promise<void> {
     return this.sanctions.lift(principal, 'ban', p.roomId, p.userId);
   }
 
   @Post('mutes')
   @ApiRoute({
     summary: 'Mute a user in the room',
-    description: 'Muted users watch but cannot send; they are told at once (`user.muted`, notice MUTED with `until`). Replaces an earlier mute.',
+    description:
+      'Muted users watch but cannot send; they are told at once (`user.muted`, notice MUTED with `until`). Replaces an earlier mute.',
     access: 'moderator',
     params: ['roomId'],
     body: { schema: 'MuteBody', required: true },
@@ -94,7 +102,10 @@ export class RoomSanctionsController {
     params: ['roomId'],
     ok: { status: 200, description: 'The mutes', schema: 'SanctionList' },
   })
-  mutes(@CurrentPrincipal() principal: Principal, @Param(new ZodPipe(moderatedRoomParamsSchema)) p: RoomParams): Promise<List> {
+  mutes(
+    @CurrentPrincipal() principal: Principal,
+    @Param(new ZodPipe(moderatedRoomParamsSchema)) p: RoomParams,
+  ): Promise<List> {
     return this.sanctions.list(principal, 'mute', p.roomId);
   }
 
@@ -108,7 +119,10 @@ export class RoomSanctionsController {
     ok: { status: 204, description: 'Lifted' },
     errors: [{ status: 404, description: 'the user is not muted here' }],
   })
-  unmute(@CurrentPrincipal() principal: Principal, @Param(new ZodPipe(roomUserParamsSchema)) p: RoomUserParams): Promise<void> {
+  unmute(
+    @CurrentPrincipal() principal: Principal,
+    @Param(new ZodPipe(roomUserParamsSchema)) p: RoomUserParams,
+  ): Promise<void> {
     return this.sanctions.lift(principal, 'mute', p.roomId, p.userId);
   }
 }
@@ -123,12 +137,16 @@ export class SiteBansController {
   @Post()
   @ApiRoute({
     summary: 'Ban a user from the whole site',
-    description: 'No `durationSec`: permanent. The user leaves every room and cannot join or send anywhere (`user.site-banned`).',
+    description:
+      'No `durationSec`: permanent. The user leaves every room and cannot join or send anywhere (`user.site-banned`).',
     access: 'admin',
     body: { schema: 'BanBody', required: true },
     ok: { status: 201, description: 'The ban (`roomId` null)', schema: 'Sanction' },
   })
-  ban(@CurrentPrincipal() principal: Principal, @Body(new ZodPipe(banBodySchema)) body: BanBody): Promise<SanctionView> {
+  ban(
+    @CurrentPrincipal() principal: Principal,
+    @Body(new ZodPipe(banBodySchema)) body: BanBody,
+  ): Promise<SanctionView> {
     return this.sanctions.ban(principal, null, body);
   }
 

@@ -12,14 +12,21 @@ export type SanctionKind = 'ban' | 'mute';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    modDropStaleSanctions(privateKey: string, sharedKey: string, ...userIdsThenSeen: string[]): Result<number, Context>;
+    modDropStaleSanctions(
+      privateKey: string,
+      sharedKey: string,
+      ...userIdsThenSeen: string[]
+    ): Result<number, Context>;
   }
 }
 
 /** The private hash (full records) and the shared one (`{until}` for gateways) of a kind and scope. */
 function keysOf(kind: SanctionKind, roomId: string | null): { own: string; shared: string } {
   if (kind === 'ban') {
-    return { own: modKeys.bans(roomId), shared: roomId === null ? sharedRedisKeys.siteBans() : sharedRedisKeys.roomBans(roomId) };
+    return {
+      own: modKeys.bans(roomId),
+      shared: roomId === null ? sharedRedisKeys.siteBans() : sharedRedisKeys.roomBans(roomId),
+    };
   }
   if (roomId === null) throw new Error('mutes are per room');
   return { own: modKeys.mutes(roomId), shared: sharedRedisKeys.roomMutes(roomId) };
@@ -56,13 +63,17 @@ export class SanctionsRepository {
   async put(kind: SanctionKind, s: SanctionView): Promise<void> {
     const { own, shared } = keysOf(kind, s.roomId);
     const view: SharedSanction = { until: s.until };
-    await execOrThrow(this.redis.multi().hset(own, s.userId, JSON.stringify(s)).hset(shared, s.userId, JSON.stringify(view)));
+    await execOrThrow(
+      this.redis.multi().hset(own, s.userId, JSON.stringify(s)).hset(shared, s.userId, JSON.stringify(view)),
+    );
   }
 
   /** The removed entry, or null if there was none. */
   async remove(kind: SanctionKind, roomId: string | null, userId: string): Promise<SanctionView | null> {
     const { own, shared } = keysOf(kind, roomId);
-    const [raw] = await execOrThrow(this.redis.multi().hget(own, userId).hdel(own, userId).hdel(shared, userId));
+    const [raw] = await execOrThrow(
+      this.redis.multi().hget(own, userId).hdel(own, userId).hdel(shared, userId),
+    );
     return parseStored(storedSanctionSchema, raw as string | null);
   }
 
@@ -77,7 +88,8 @@ export class SanctionsRepository {
       if (s && (s.until === null || s.until > now)) active.push(s);
       else expired.push(userId);
     }
-    if (expired.length > 0) await this.redis.modDropStaleSanctions(own, shared, ...expired, ...expired.map((u) => all[u]));
+    if (expired.length > 0)
+      await this.redis.modDropStaleSanctions(own, shared, ...expired, ...expired.map((u) => all[u]));
     return active.sort((a, b) => a.createdAt - b.createdAt || a.userId.localeCompare(b.userId));
   }
 }

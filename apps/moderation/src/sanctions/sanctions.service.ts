@@ -1,5 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { SITE_AUDIT_ROOM, type BanBody, type MuteBody, type Principal, type SanctionView } from '@danmaku/contracts';
+import {
+  SITE_AUDIT_ROOM,
+  type BanBody,
+  type MuteBody,
+  type Principal,
+  type SanctionView,
+} from '@danmaku/contracts';
 import { DomainException } from '@danmaku/platform';
 import { AccessService } from '../access/access.service';
 import { AuditService } from '../audit/audit.service';
@@ -31,7 +37,14 @@ export class SanctionsService {
     await this.repo.put('ban', s);
     // A failed publish answers 503 with the ban in force; retrying replaces it and publishes again.
     if (roomId !== null) {
-      await this.events.publish({ type: 'user.banned', roomId, userId: s.userId, until: s.until, reason: s.reason, at: now });
+      await this.events.publish({
+        type: 'user.banned',
+        roomId,
+        userId: s.userId,
+        until: s.until,
+        reason: s.reason,
+        at: now,
+      });
     } else {
       await this.events.publish({
         type: 'user.site-banned',
@@ -58,7 +71,14 @@ export class SanctionsService {
     const s = this.sanction(principal, roomId, body.userId, body.durationSec, body.reason, now);
     const until = s.until ?? now; // a mute always has a duration
     await this.repo.put('mute', s);
-    await this.events.publish({ type: 'user.muted', roomId, userId: s.userId, until, reason: s.reason, at: now });
+    await this.events.publish({
+      type: 'user.muted',
+      roomId,
+      userId: s.userId,
+      until,
+      reason: s.reason,
+      at: now,
+    });
     await this.audit.record(roomId, {
       actorId: principal.userId,
       action: 'mute.add',
@@ -74,11 +94,19 @@ export class SanctionsService {
     const removed = await this.repo.remove(kind, roomId, userId);
     const now = this.clock.now();
     if (!removed || (removed.until !== null && removed.until <= now)) {
-      throw new DomainException('NOT_FOUND', kind === 'ban' ? 'That user is not banned' : 'That user is not muted');
+      throw new DomainException(
+        'NOT_FOUND',
+        kind === 'ban' ? 'That user is not banned' : 'That user is not muted',
+      );
     }
     const scope = roomId ?? SITE_AUDIT_ROOM;
     try {
-      await this.events.publish({ type: kind === 'ban' ? 'user.unbanned' : 'user.unmuted', roomId: scope, userId, at: now });
+      await this.events.publish({
+        type: kind === 'ban' ? 'user.unbanned' : 'user.unmuted',
+        roomId: scope,
+        userId,
+        at: now,
+      });
     } catch (err) {
       // Put it back, so a retry finds it to lift (and publishes then) rather than a 404.
       await this.repo.put(kind, removed);
@@ -87,7 +115,11 @@ export class SanctionsService {
     await this.audit.record(roomId, { actorId: principal.userId, action: `${kind}.remove`, target: userId });
   }
 
-  async list(principal: Principal, kind: SanctionKind, roomId: string | null): Promise<{ items: SanctionView[] }> {
+  async list(
+    principal: Principal,
+    kind: SanctionKind,
+    roomId: string | null,
+  ): Promise<{ items: SanctionView[] }> {
     await this.authorize(principal, roomId);
     return { items: await this.repo.listActive(kind, roomId, this.clock.now()) };
   }

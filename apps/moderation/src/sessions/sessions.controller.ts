@@ -1,6 +1,11 @@
 import { Controller, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import type { z } from 'zod';
-import { moderatedRoomParamsSchema, type EndedSessionView, type LiveSession, type Principal } from '@danmaku/contracts';
+import {
+  moderatedRoomParamsSchema,
+  type EndedSessionView,
+  type LiveSession,
+  type Principal,
+} from '@danmaku/contracts';
 import { CurrentPrincipal, ZodPipe } from '@danmaku/platform';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ApiRoute } from '../openapi/api-route.decorator';
@@ -19,7 +24,8 @@ export class SessionsController {
   @Post()
   @ApiRoute({
     summary: 'Start a live session',
-    description: 'Danmaku sent while it is live carry its `sessionId` and `offsetMs`. Publishes `session.started`.',
+    description:
+      'Danmaku sent while it is live carry its `sessionId` and `offsetMs`. Publishes `session.started`.',
     access: 'moderator',
     params: ['roomId'],
     ok: { status: 201, description: 'The session', schema: 'LiveSession' },

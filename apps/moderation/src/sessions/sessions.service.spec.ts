@@ -52,8 +52,12 @@ function setup() {
     },
   };
   const audited: string[] = [];
-  const audit = { record: async (_room: string | null, a: { action: string }) => void audited.push(a.action) };
-  const moderators = { isModerator: async (roomId: string, userId: string) => roomId === 'r1' && userId === 'u1' };
+  const audit = {
+    record: async (_room: string | null, a: { action: string }) => void audited.push(a.action),
+  };
+  const moderators = {
+    isModerator: async (roomId: string, userId: string) => roomId === 'r1' && userId === 'u1',
+  };
   let now = 1000;
   const service = new SessionsService(
     rooms as unknown as RoomStateRepository,
@@ -109,7 +113,7 @@ describe('SessionsService', () => {
     expect(t.rooms.ended).toEqual([]);
   });
 
-  it('lets only admins and the room\'s moderators act', async () => {
+  it("lets only admins and the room's moderators act", async () => {
     const t = setup();
     await expect(t.service.start(user, 'r2')).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await expect(t.service.start(guest, 'r1')).rejects.toMatchObject({ code: 'FORBIDDEN' });

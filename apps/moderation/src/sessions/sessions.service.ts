@@ -27,7 +27,8 @@ export class SessionsService {
     await this.access.requireRoomModerator(principal, roomId);
     const session: LiveSession = { sessionId: randomUUID(), startedAt: this.clock.now() };
     const { started, live } = await this.rooms.startSession(roomId, session);
-    if (!started) throw new DomainException('SESSION_ALREADY_LIVE', 'A session is already live in this room', { live });
+    if (!started)
+      throw new DomainException('SESSION_ALREADY_LIVE', 'A session is already live in this room', { live });
     try {
       await this.events.publish({ type: 'session.started', roomId, session, at: session.startedAt });
     } catch (e) {

@@ -38,7 +38,7 @@ export class AcceptedConsumer implements OnApplicationBootstrap, OnApplicationSh
       partitionsConsumedConcurrently: KAFKA_TOPICS.danmakuAccepted.partitions,
       // Under load, at most one fetch per 5 ms: fewer, larger fetches per gateway.
       minCycleMs: 5,
-      handleBatch: async (messages) => this.fanout.enqueue(messages.map((m) => m.value.danmaku)),
+      handleBatch: async (messages) => this.fanout.enqueue(messages.map((m) => m.value)),
       onSkip: (info) => this.logger.warn(info, 'accepted event skipped'),
     });
     readiness.register('kafka-fanout', () => this.consumer.isReady);

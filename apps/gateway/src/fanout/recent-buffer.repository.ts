@@ -8,6 +8,8 @@ export interface RecentWindow {
   /** Lowest and highest seq the buffer holds (0 when empty). */
   oldestSeq: number;
   lastSeq: number;
+  /** The room's stream epoch ('' when it has none yet). */
+  epoch: string;
 }
 
 /**
@@ -32,20 +34,23 @@ export class RecentBufferRepository {
     else pipe.zrevrangebyscore(key, max, '-inf', 'LIMIT', 0, opts.count);
     pipe.zrange(key, 0, 0, 'WITHSCORES');
     pipe.get(sharedRedisKeys.roomLastSeq(roomId));
+    pipe.get(sharedRedisKeys.roomEpoch(roomId));
     const res = await pipe.exec();
     if (!res) throw new Error('redis transaction aborted');
-    const [[e1, members], [e2, oldest], [e3, last]] = res as [
+    const [[e1, members], [e2, oldest], [e3, last], [e4, epoch]] = res as [
       [Error | null, string[]],
       [Error | null, string[]],
       [Error | null, string | null],
+      [Error | null, string | null],
     ];
-    const err = e1 ?? e2 ?? e3;
+    const err = e1 ?? e2 ?? e3 ?? e4;
     if (err) throw err;
     if (!('sinceSeq' in opts)) members.reverse();
     return {
       items: members.map((m) => JSON.parse(m) as Danmaku),
       oldestSeq: oldest.length === 2 ? Number(oldest[1]) : 0,
       lastSeq: Number(last ?? 0),
+      epoch: epoch ?? '',
     };
   }
 }

@@ -1,12 +1,14 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { liveRoom, type Danmaku } from '@danmaku/contracts';
+import { liveRoom, type Danmaku, type DanmakuAccepted } from '@danmaku/contracts';
 import { MetricsService } from '@danmaku/platform';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { SocketServerRef } from '../socket/socket-server.ref';
 import { droppableBroadcast } from '../socket/backpressure.adapter';
 
 interface RoomStream {
+  /** The stream epoch of the seqs below ('' until one is seen). */
+  epoch: string;
   /** Highest seq written to this instance's sockets. */
   broadcastSeq: number;
   /** Highest seq accepted into `pending` or broadcast (drops redelivered copies). */
@@ -14,6 +16,12 @@ interface RoomStream {
   pending: Danmaku[];
   lastFlushAt: number;
   timer?: NodeJS.Timeout;
+}
+
+/** The last seq this instance wrote to a room's sockets, and its epoch. */
+export interface BroadcastMark {
+  seq: number;
+  epoch: string;
 }
 
 /** A room unheard of for this long is forgotten (its marks are then unknown again). */
@@ -84,14 +92,20 @@ export class RoomFanoutService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Queues accepted danmaku of any rooms (each room's in seq order, as Kafka keeps them). */
-  enqueue(items: Iterable<Danmaku>): void {
+  enqueue(events: Iterable<Pick<DanmakuAccepted, 'danmaku' | 'epoch'>>): void {
     const now = Date.now();
     const touched = new Set<string>();
-    for (const d of items) {
+    for (const { danmaku: d, epoch = '' } of events) {
       let s = this.rooms.get(d.roomId);
       if (!s) {
-        s = { broadcastSeq: 0, queuedSeq: 0, pending: [], lastFlushAt: 0 };
+        s = { epoch, broadcastSeq: 0, queuedSeq: 0, pending: [], lastFlushAt: 0 };
         this.rooms.set(d.roomId, s);
+      }
+      if (epoch !== s.epoch) {
+        // The room's seqs restarted (its counter was lost): what is queued goes out under the
+        // old epoch, then the seq marks start over.
+        this.flush(d.roomId, s);
+        Object.assign(s, { epoch, broadcastSeq: 0, queuedSeq: 0 });
       }
       if (d.seq <= s.queuedSeq) {
         this.duplicates.inc();
@@ -116,9 +130,9 @@ export class RoomFanoutService implements OnModuleInit, OnApplicationShutdown {
    * socket joins the room: what is above it reaches the socket live, what is at or below
    * it must come from the recent buffer.
    */
-  broadcastMark(roomId: string): number | null {
+  broadcastMark(roomId: string): BroadcastMark | null {
     const s = this.rooms.get(roomId);
-    return s && s.broadcastSeq > 0 ? s.broadcastSeq : null;
+    return s && s.broadcastSeq > 0 ? { seq: s.broadcastSeq, epoch: s.epoch } : null;
   }
 
   private flush(roomId: string, s: RoomStream): void {
@@ -130,7 +144,8 @@ export class RoomFanoutService implements OnModuleInit, OnApplicationShutdown {
     const now = Date.now();
     s.lastFlushAt = now;
     s.broadcastSeq = items[items.length - 1].seq;
-    droppableBroadcast(this.server.io.local.to(liveRoom(roomId))).emit('danmaku:batch', { roomId, items });
+    const batch = s.epoch ? { roomId, items, epoch: s.epoch } : { roomId, items };
+    droppableBroadcast(this.server.io.local.to(liveRoom(roomId))).emit('danmaku:batch', batch);
     this.batchItems.observe(items.length);
     this.broadcastItems.inc(items.length);
     for (const d of items) this.latency.observe((now - d.sentAt) / 1000);

@@ -7,7 +7,8 @@ import type { SanctionsRepository } from './sanctions.repository';
 
 let sanctions = { of: async () => ({}) } as unknown as SanctionsRepository;
 
-function service(window: RecentWindow): RoomService {
+function service(partial: Omit<RecentWindow, 'epoch'>): RoomService {
+  const window: RecentWindow = { epoch: 'e1', ...partial };
   const rooms = { settings: async () => DEFAULT_ROOM_SETTINGS } as unknown as RoomStateRepository;
   const recent = { window: async () => window } as unknown as RecentBufferRepository;
   const presence = { changed: async () => 7 } as unknown as PresenceService;
@@ -65,15 +66,15 @@ describe('RoomService.joined: the broadcast mark', () => {
     const recent = {
       window: async (_r: string, opts: unknown) => {
         asked = opts;
-        return { items: [d(5)], oldestSeq: 1, lastSeq: 8 };
+        return { items: [d(5)], oldestSeq: 1, lastSeq: 8, epoch: 'e1' };
       },
     } as unknown as RecentBufferRepository;
     const presence = { changed: async () => 1 } as unknown as PresenceService;
     const svc = new RoomService(rooms, recent, presence, sanctions, { GATEWAY_MAX_ROOMS_PER_SOCKET: 2 });
-    expect((await svc.joined({ roomId: 'r', sinceSeq: 4 }, 5)).recovered).toBe(true);
+    expect((await svc.joined({ roomId: 'r', sinceSeq: 4 }, { seq: 5, epoch: 'e1' })).recovered).toBe(true);
     expect(asked).toEqual({ sinceSeq: 4, upTo: 5 });
     // The client already has seq 6 from elsewhere: the rest (7, 8) comes live here.
-    expect((await svc.joined({ roomId: 'r', sinceSeq: 6 }, 5)).recovered).toBe(true);
+    expect((await svc.joined({ roomId: 'r', sinceSeq: 6 }, { seq: 5, epoch: 'e1' })).recovered).toBe(true);
   });
 });
 

@@ -3,6 +3,7 @@ import type { RoomJoinAck, RoomJoinPayload } from '@danmaku/contracts';
 import { DomainException } from '@danmaku/platform';
 import { GATEWAY_CONFIG, JOIN_RECENT_COUNT, type GatewayConfig } from '../config/gateway.config';
 import { RecentBufferRepository } from '../fanout/recent-buffer.repository';
+import type { BroadcastMark } from '../fanout/room-fanout.service';
 import { PresenceService } from '../presence/presence.service';
 import { RoomStateRepository } from './room-state.repository';
 import { SanctionsRepository } from './sanctions.repository';
@@ -43,20 +44,32 @@ export class RoomService {
   }
 
   /**
-   * Call after the socket joined the Socket.IO room, with `upTo` the instance's broadcast
+   * Call after the socket joined the Socket.IO room, with `mark` the instance's broadcast
    * mark read in the same tick as the join (null: unknown, the whole buffer counts): what
    * is above it reaches the socket live, so nothing falls between the two or comes twice.
+   * A mark of another epoch than the buffer's says nothing about it and is ignored.
    */
-  async joined(payload: RoomJoinPayload, upTo: number | null): Promise<RoomJoinAck> {
+  async joined(payload: RoomJoinPayload, mark: BroadcastMark | null): Promise<RoomJoinAck> {
     const { roomId, sinceSeq } = payload;
     const [settings, online, window] = await Promise.all([
       this.rooms.settings(roomId),
       this.presence.changed(roomId),
       this.recent.window(
         roomId,
-        sinceSeq === undefined ? { count: JOIN_RECENT_COUNT, upTo } : { sinceSeq, upTo },
+        sinceSeq === undefined
+          ? { count: JOIN_RECENT_COUNT, upTo: mark?.seq }
+          : { sinceSeq, upTo: mark?.seq },
       ),
     ]);
+    const upTo = mark && mark.epoch === window.epoch ? mark.seq : null;
+    // Cut in Redis by the mark's seq; a mark of another epoch must not cut: read it all again.
+    const { items } =
+      mark && upTo === null
+        ? await this.recent.window(
+            roomId,
+            sinceSeq === undefined ? { count: JOIN_RECENT_COUNT } : { sinceSeq },
+          )
+        : window;
     // Nothing after sinceSeq is missing when the client is up to date (or ahead of this
     // instance's broadcasts, which it will get live), or when the buffer still reaches back
     // to sinceSeq + 1. A sinceSeq beyond the room's last seq means the client's state does
@@ -66,7 +79,7 @@ export class RoomService {
       sinceSeq !== undefined &&
       sinceSeq <= window.lastSeq &&
       (sinceSeq >= reachable || (window.oldestSeq > 0 && window.oldestSeq <= sinceSeq + 1));
-    return { roomId, online, settings, recent: window.items, recovered };
+    return { roomId, online, settings, recent: items, recovered, epoch: window.epoch };
   }
 
   async left(roomId: string): Promise<void> {

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 import type { Result } from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import { sharedRedisKeys } from '@danmaku/contracts';
 import { REDIS } from '@danmaku/platform';
 import { modKeys } from '../common/moderation-keys';
 import { MODERATION_CONFIG, type ModerationConfig } from '../config/moderation.config';
@@ -8,7 +10,7 @@ import { storedDecisionSchema, type DecisionRequest, type RecordedDecision } fro
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    /** KEYS: 5 per message; ARGV: the TTL, then 11 per message. Returns [fresh, json] per message. */
+    /** KEYS: 8 per message; ARGV: the TTL and a fresh epoch, then 11 per message. Returns [fresh, json] per message. */
     modDecideMany(numKeys: number, ...keysThenArgs: string[]): Result<(number | string)[], Context>;
   }
 }
@@ -22,7 +24,8 @@ declare module 'ioredis' {
  *
  * One call decides a chunk of messages (a call per message cost more in client overhead
  * than the rules themselves). Per message, KEYS are decision, seq, last-accepted,
- * recent-text and flood keys; ARGV (after the TTL) are the static rejection JSON or '',
+ * recent-text and flood keys, then the room's epoch, recent buffer and its last seq;
+ * ARGV (after the TTL and a fresh epoch) are the static rejection JSON or '',
  * the accepted JSON without its `{`, sentAt, id, slow-mode ms, duplicate ms, flood max,
  * flood window ms and the flood / slow-mode / duplicate rejection JSONs.
  *
@@ -31,10 +34,11 @@ declare module 'ioredis' {
  */
 const DECIDE_MANY_LUA = `
 local ttl = tonumber(ARGV[1])
+local freshEpoch = ARGV[2]
 local out = {}
-for m = 0, #KEYS / 5 - 1 do
-  local K = m * 5
-  local A = 1 + m * 11
+for m = 0, #KEYS / 8 - 1 do
+  local K = m * 8
+  local A = 2 + m * 11
   local decisionKey = KEYS[K + 1]
   local function decide(json)
     redis.call('SET', decisionKey, json, 'EX', ttl)
@@ -72,9 +76,17 @@ for m = 0, #KEYS / 5 - 1 do
       decide(refused)
     else
       local seq = redis.call('INCR', KEYS[K + 2])
+      -- The room's stream epoch: a counter that (re)starts at 1 starts a new epoch, and the
+      -- recent buffer of the old one goes, so seqs never silently go back.
+      local epoch = redis.call('GET', KEYS[K + 6])
+      if seq == 1 or not epoch then
+        epoch = freshEpoch
+        redis.call('SET', KEYS[K + 6], epoch)
+        redis.call('DEL', KEYS[K + 7], KEYS[K + 8])
+      end
       if slowMs > 0 then redis.call('SET', KEYS[K + 3], ARGV[A + 3], 'PX', slowMs + 60000) end
       if dupMs > 0 then redis.call('SET', KEYS[K + 4], ARGV[A + 3], 'PX', dupMs + 60000) end
-      decide('{"seq":' .. string.format('%d', seq) .. ',' .. ARGV[A + 2])
+      decide('{"seq":' .. string.format('%d', seq) .. ',"epoch":"' .. epoch .. '",' .. ARGV[A + 2])
     end
   end
 end
@@ -98,13 +110,15 @@ export class DecisionStoreRepository {
   async record(requests: DecisionRequest[], onChunk?: () => Promise<void>): Promise<RecordedDecision[]> {
     const out: RecordedDecision[] = [];
     const ttl = String(this.config.MODERATION_DECISION_TTL_SEC);
+    // Used only by a room whose seq counter starts (again) in this call: unique per call.
+    const freshEpoch = newEpoch();
     const roundTrip = PER_CALL * CALLS_PER_ROUND_TRIP;
     for (let i = 0; i < requests.length; i += roundTrip) {
       const pipeline = this.redis.pipeline();
       for (let c = i; c < Math.min(i + roundTrip, requests.length); c += PER_CALL) {
         const chunk = requests.slice(c, Math.min(c + PER_CALL, i + roundTrip, requests.length));
         const keys: string[] = [];
-        const args: string[] = [ttl];
+        const args: string[] = [ttl, freshEpoch];
         const json = memoJson();
         for (const r of chunk) this.scriptCall(r, keys, args, json);
         pipeline.modDecideMany(keys.length, ...keys, ...args);
@@ -133,6 +147,9 @@ export class DecisionStoreRepository {
       modKeys.lastAccepted(r.roomId, r.userId),
       modKeys.recentText(r.roomId, r.userId, r.textHash),
       modKeys.flood(r.roomId, r.userId),
+      sharedRedisKeys.roomEpoch(r.roomId),
+      sharedRedisKeys.roomRecent(r.roomId),
+      sharedRedisKeys.roomLastSeq(r.roomId),
     );
     args.push(
       r.rejectNow ? JSON.stringify(r.rejectNow) : '',
@@ -148,6 +165,11 @@ export class DecisionStoreRepository {
       json(r.ifDuplicate),
     );
   }
+}
+
+/** A stream epoch: time-ordered and unique enough (ms + 48 random bits), JSON-safe. */
+export function newEpoch(): string {
+  return `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
 }
 
 /** JSON.stringify that serializes an object shared by many requests (a room's rate answers) once. */

@@ -167,6 +167,7 @@ function toAccepted(
     danmaku,
     origin: sub.origin,
     ...(sub.nonce !== undefined && { nonce: sub.nonce }),
+    ...(d.epoch !== undefined && { epoch: d.epoch }),
     decidedAt: d.decidedAt,
   };
 }

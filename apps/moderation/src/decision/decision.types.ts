@@ -23,6 +23,8 @@ export const storedDecisionSchema = z.discriminatedUnion('outcome', [
   z.object({
     outcome: z.literal('accepted'),
     seq: z.number().int().positive(),
+    /** The room's stream epoch the seq belongs to (absent on decisions stored before epochs). */
+    epoch: z.string().optional(),
     sessionId: z.string().nullable(),
     offsetMs: z.number().int().nullable(),
     decidedAt: epochMsSchema,

@@ -108,7 +108,7 @@ export class DanmakuClient extends TypedEmitter<DanmakuClientEvents> {
         ),
     });
     const s = this.socket;
-    s.on('danmaku:batch', ({ roomId, items }) => this.onBatch(roomId, items));
+    s.on('danmaku:batch', ({ roomId, items, epoch }) => this.onBatch(roomId, items, epoch));
     s.on('danmaku:rejected', (e) => this.fire('rejected', options.onRejected, e));
     s.on('danmaku:retract', ({ roomId, ids }) => this.fire('retract', options.onRetract, roomId, ids));
     s.on('room:settings', ({ roomId, settings }) =>
@@ -220,6 +220,7 @@ export class DanmakuClient extends TypedEmitter<DanmakuClientEvents> {
     }
     this.emit('online', roomId, ack.online);
     this.emit('settings', roomId, ack.settings);
+    if (tracker.enterEpoch(ack.epoch)) this.fire('resync', this.options.onResync, roomId);
     this.deliver(roomId, tracker.resolveGap(ack.recent));
     return ack;
   }
@@ -282,9 +283,11 @@ export class DanmakuClient extends TypedEmitter<DanmakuClientEvents> {
     if (e.code === 'TOKEN_EXPIRED' && typeof this.options.token === 'function') void this.refreshToken();
   }
 
-  private onBatch(roomId: string, items: Danmaku[]): void {
+  private onBatch(roomId: string, items: Danmaku[], epoch?: string): void {
     const tracker = this.rooms.get(roomId);
     if (!tracker) return;
+    // A new epoch: the room's seqs restarted; take them from here and tell the app to refetch.
+    if (tracker.enterEpoch(epoch)) this.fire('resync', this.options.onResync, roomId);
     const { deliver, gap } = tracker.live(items);
     this.deliver(roomId, deliver);
     if (gap) void this.rejoin(roomId);
@@ -315,7 +318,8 @@ export class DanmakuClient extends TypedEmitter<DanmakuClientEvents> {
       this.emit('left', roomId, error);
       return;
     }
-    if (!ack.recovered) this.fire('resync', this.options.onResync, roomId);
+    const newEpoch = tracker.enterEpoch(ack.epoch);
+    if (!ack.recovered || newEpoch) this.fire('resync', this.options.onResync, roomId);
     this.emit('online', roomId, ack.online);
     this.deliver(roomId, tracker.resolveGap(ack.recent));
   }

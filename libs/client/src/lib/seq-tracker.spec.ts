@@ -26,3 +26,18 @@ describe('SeqTracker', () => {
     expect(seqs(t.live(d(40, 41)).deliver)).toEqual([40, 41]);
   });
 });
+
+describe('SeqTracker epochs', () => {
+  const item = (seq: number) => ({ seq }) as Danmaku;
+  it('starts the seq state over when the room moves to a new epoch', () => {
+    const t = new SeqTracker();
+    expect(t.enterEpoch('a')).toBe(false);
+    expect(t.live([item(1), item(2)]).deliver.map((d) => d.seq)).toEqual([1, 2]);
+    // The same epoch again changes nothing; seqs already seen stay dropped.
+    expect(t.enterEpoch('a')).toBe(false);
+    expect(t.live([item(2)]).deliver).toEqual([]);
+    // A new epoch: seq 1 is new again.
+    expect(t.enterEpoch('b')).toBe(true);
+    expect(t.live([item(1)]).deliver.map((d) => d.seq)).toEqual([1]);
+  });
+});

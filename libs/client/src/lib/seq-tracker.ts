@@ -8,11 +8,29 @@ import type { Danmaku } from '@danmaku/contracts';
 export class SeqTracker {
   private held: Danmaku[] = [];
   private recovering = false;
+  /** The room's stream epoch the seqs belong to ('' or undefined: not known yet). */
+  epoch: string | undefined;
 
   constructor(
     /** Highest seq delivered so far (0: nothing yet). */
     public lastSeq = 0,
   ) {}
+
+  /**
+   * Notes the room's stream epoch. When it differs from a known one, the room's seqs
+   * restarted (its state was lost): the seq state starts over and this returns true.
+   */
+  enterEpoch(epoch: string | undefined): boolean {
+    if (!epoch) return false;
+    const changed = this.epoch !== undefined && this.epoch !== '' && this.epoch !== epoch;
+    this.epoch = epoch;
+    if (changed) {
+      this.lastSeq = 0;
+      this.held = [];
+      this.recovering = false;
+    }
+    return changed;
+  }
 
   /** Items from a live batch. Returns what to deliver now and whether a gap needs recovery. */
   live(items: Danmaku[]): { deliver: Danmaku[]; gap: boolean } {

@@ -13,7 +13,14 @@ import {
 describe('socket payload schemas', () => {
   it('accepts a full danmaku:send, trimming text and lower-casing the colour', () => {
     expect(
-      danmakuSendPayloadSchema.parse({ roomId: 'a_B-9', text: '  hi  ', mode: 'bottom', color: '#AbCdEf', size: 'small', nonce: 'n' }),
+      danmakuSendPayloadSchema.parse({
+        roomId: 'a_B-9',
+        text: '  hi  ',
+        mode: 'bottom',
+        color: '#AbCdEf',
+        size: 'small',
+        nonce: 'n',
+      }),
     ).toEqual({ roomId: 'a_B-9', text: 'hi', mode: 'bottom', color: '#abcdef', size: 'small', nonce: 'n' });
   });
 

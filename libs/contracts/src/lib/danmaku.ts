@@ -52,4 +52,3 @@ export const liveSessionSchema = z.object({
   startedAt: epochMsSchema,
 });
 export type LiveSession = z.infer<typeof liveSessionSchema>;
-

@@ -18,7 +18,10 @@ export const registerBodySchema = z.object({
   password: passwordSchema,
   nickname: nicknameSchema.optional(),
 });
-export const loginBodySchema = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(128) });
+export const loginBodySchema = z.object({
+  username: z.string().min(1).max(64),
+  password: z.string().min(1).max(128),
+});
 export const guestBodySchema = z.object({ nickname: nicknameSchema.optional() }).default({});
 export const refreshBodySchema = z.object({ refreshToken: z.string().min(1).max(512) });
 export const setRoleBodySchema = z.object({ role: z.enum(['user', 'admin']) });
@@ -206,7 +209,10 @@ export const auditEntrySchema = z.object({
   reason: z.string().nullable(),
   details: z.record(z.string(), z.unknown()).nullable(),
 });
-export const auditPageSchema = z.object({ items: z.array(auditEntrySchema), nextCursor: z.string().nullable() });
+export const auditPageSchema = z.object({
+  items: z.array(auditEntrySchema),
+  nextCursor: z.string().nullable(),
+});
 /** Every HTTP error: `{error: {code, message, details?}}`. */
 export const errorBodySchema = z.object({
   error: z.object({
@@ -262,4 +268,3 @@ export interface Page<T> {
   items: T[];
   nextCursor: string | null;
 }
-

@@ -38,6 +38,8 @@ export type DanmakuSubmitted = z.infer<typeof danmakuSubmittedSchema>;
 /** Moderation accepted it and gave it its room `seq` (topic `danmaku.accepted.v1`). */
 export const danmakuAcceptedSchema = z.object({
   danmaku: danmakuSchema,
+  /** The room's stream epoch the seq belongs to (absent from events older than epochs). */
+  epoch: z.string().max(64).optional(),
   origin: originSchema.optional(),
   nonce: z.string().optional(),
   decidedAt: epochMsSchema,

@@ -31,6 +31,12 @@ export const sharedRedisKeys = {
   roomRecent: (roomId: string) => `room:{${roomId}}:recent`,
   /** Highest seq appended to `roomRecent`. Writer: moderation. Reader: gateway. */
   roomLastSeq: (roomId: string) => `room:{${roomId}}:last-seq`,
+  /**
+   * The room's stream epoch: set when its seq counter (re)starts at 1, so a counter lost
+   * with Redis's data shows as a new epoch instead of seqs that silently go back. Writer:
+   * moderation (with the seq). Readers: gateway (join ack).
+   */
+  roomEpoch: (roomId: string) => `room:{${roomId}}:epoch`,
 } as const;
 
 /** The value of a `roomBans` / `siteBans` / `roomMutes` entry. */

@@ -55,6 +55,11 @@ export interface RoomJoinAck {
   settings: RoomSettings;
   recent: Danmaku[];
   recovered: boolean;
+  /**
+   * Added: the room's stream epoch ('' while the room has none yet). When it differs from
+   * the one a client saw, the room's seqs restarted: drop the seq state and resync.
+   */
+  epoch: string;
 }
 export type RoomLeaveAck = Record<string, never>;
 export interface DanmakuSendAck {
@@ -73,6 +78,8 @@ export interface ClientToServerEvents {
 export interface DanmakuBatchEvent {
   roomId: string;
   items: Danmaku[];
+  /** Added: the stream epoch of these items' seqs (see RoomJoinAck.epoch). */
+  epoch?: string;
 }
 export interface DanmakuRejectedEvent {
   roomId: string;

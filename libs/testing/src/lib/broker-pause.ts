@@ -1,23 +1,44 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { workspaceRoot } from './app-process';
 
+const isKafka = (pid: number) => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('kafka.Kafka');
+  } catch {
+    return false;
+  }
+};
+
 /**
- * Freezes the local Kafka broker (the one `npm run infra:up` started, found by its
- * pidfile) with SIGSTOP: connections stay open and every request hangs, as in a broker
- * stall or a network partition. Returns the function that thaws it (SIGCONT).
- * Throws when the broker is not ours: a test must never freeze someone else's Kafka.
+ * The local broker's pid: from the pidfile `npm run infra:up` writes, else the one
+ * `kafka.Kafka` process on this machine (a broker another checkout's infra:up started).
+ */
+function localKafkaPid(): number {
+  const pidFile = join(workspaceRoot(), '.data', 'kafka', 'kafka.pid');
+  try {
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    if (isKafka(pid)) return pid;
+  } catch {
+    // no pidfile: look for the process
+  }
+  const brokers = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)
+    .filter(isKafka);
+  if (brokers.length !== 1) {
+    throw new Error(`expected one local Kafka broker (kafka.Kafka) to pause, found ${brokers.length}`);
+  }
+  return brokers[0];
+}
+
+/**
+ * Freezes the local Kafka broker with SIGSTOP: connections stay open and every request
+ * hangs, as in a broker stall or a network partition. Returns the function that thaws it
+ * (SIGCONT). Only a broker on this machine can be frozen: a test never reaches further.
  */
 export function pauseLocalKafka(): () => void {
-  const pidFile = join(workspaceRoot(), '.data', 'kafka', 'kafka.pid');
-  let pid: number;
-  try {
-    pid = Number(readFileSync(pidFile, 'utf8').trim());
-  } catch {
-    throw new Error(`no ${pidFile}: this test needs the Kafka broker that \`npm run infra:up\` starts`);
-  }
-  const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-  if (!cmdline.includes('kafka.Kafka')) throw new Error(`pid ${pid} from ${pidFile} is not a Kafka broker`);
+  const pid = localKafkaPid();
   process.kill(pid, 'SIGSTOP');
   let resumed = false;
   return () => {

@@ -46,8 +46,14 @@ describe('decision pipeline (real Kafka, Redis, auth and moderation processes)',
       },
       origin: subs[0].origin,
       nonce: subs[0].nonce,
+      epoch: expect.any(String),
       decidedAt: expect.any(Number),
     });
+    // One epoch per room's stream: every accepted danmaku of the room carries the same one.
+    const epochs = new Set(
+      stack.accepted.seen.filter((x) => x.danmaku.roomId === subs[0].roomId).map((x) => x.epoch),
+    );
+    expect(epochs.size).toBe(1);
   });
 
   it('gives a redelivered submission the same id and seq, and the next message the next seq', async () => {

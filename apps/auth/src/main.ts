@@ -3,6 +3,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { runHttpApp } from '@danmaku/platform';
 import { AppModule } from './app.module';
 import { loadAuthConfig, type AuthConfig } from './config/auth.config';
+import { setupOpenApi } from './openapi/openapi';
 
 void runHttpApp({
   app: 'auth',
@@ -16,5 +17,6 @@ void runHttpApp({
     // its own address with X-Forwarded-For. Turn on only behind a proxy that sets it.
     app.set('trust proxy', c.TRUST_PROXY);
     app.disable('x-powered-by');
+    setupOpenApi(app);
   },
 });

@@ -14,3 +14,4 @@ export * from './lib/logging/logger';
 export * from './lib/platform.module';
 export * from './lib/bootstrap';
 export * from './lib/redis/persistence';
+export * from './lib/openapi';

@@ -2,11 +2,14 @@ import { Controller, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { Principal } from '@danmaku/contracts';
 import { APP_LOGGER, BearerAuthGuard, CurrentPrincipal } from '@danmaku/platform';
+import { ApiTags } from '@nestjs/swagger';
+import { ApiRoute } from '../openapi/api-route.decorator';
 import { AdminGuard } from '../tokens/admin.guard';
 import type { KeyRotation } from './signing-key.schema';
 import { SigningKeyService } from './signing-key.service';
 
 /** Operator actions on the signing keys (admins only). */
+@ApiTags('keys')
 @Controller('v1/auth/keys')
 @UseGuards(BearerAuthGuard, AdminGuard)
 export class SigningKeysController {
@@ -17,6 +20,13 @@ export class SigningKeysController {
 
   @Post('rotate')
   @HttpCode(201)
+  @ApiRoute({
+    summary: 'Rotate the signing key',
+    description:
+      'A new Ed25519 key signs from now on; the previous one keeps verifying, and stays in the JWKS, until `previousKeyVerifiesUntil` (ms). No body is read.',
+    access: 'admin',
+    ok: { status: 201, description: 'The rotation', schema: 'KeyRotation' },
+  })
   async rotate(@CurrentPrincipal() admin: Principal): Promise<KeyRotation> {
     const rotation = await this.keys.rotate();
     // Who rotated is worth keeping: a rotation nobody planned is a security event.

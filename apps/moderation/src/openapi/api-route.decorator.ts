@@ -1,10 +1,12 @@
-import { applyDecorators } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiParam, ApiQuery, ApiResponse } from '@nestjs/swagger';
-import { schemaRef, type SchemaName } from './openapi-schemas';
+import { ApiOperationDoc } from '@danmaku/platform';
+import type { SchemaName } from './openapi-schemas';
 
 /** Path parameters of the moderation API and their rules. */
 const PARAMS = {
-  roomId: { description: 'Room id, `^[A-Za-z0-9_-]{1,64}$`', schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } },
+  roomId: {
+    description: 'Room id, `^[A-Za-z0-9_-]{1,64}$`',
+    schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+  },
   userId: { description: 'User id (opaque)', schema: { type: 'string', minLength: 1, maxLength: 128 } },
   termId: { description: 'Blocked term id', schema: { type: 'string', minLength: 1, maxLength: 64 } },
   id: { description: 'Danmaku id', schema: { type: 'string', minLength: 1, maxLength: 128 } },
@@ -34,15 +36,20 @@ export interface RouteDoc {
 
 /** One route's OpenAPI description: operation, parameters, body, answer and errors. */
 export function ApiRoute(doc: RouteDoc): MethodDecorator {
-  const who = doc.access === 'admin' ? 'Admins only.' : "Admins, and moderators of the room.";
-  const decorators = [
-    ApiOperation({ summary: doc.summary, description: [doc.description, who].filter(Boolean).join('\n\n') }),
-    ...(doc.params ?? []).map((name) => ApiParam({ name, required: true, ...PARAMS[name] })),
-    ...(doc.query ?? []).map((q) => ApiQuery({ name: q.name, required: false, description: q.description, schema: q.schema })),
-    ApiResponse({ status: doc.ok.status, description: doc.ok.description, ...(doc.ok.schema && { schema: schemaRef(doc.ok.schema) }) }),
-    ...[400, 401, 403, 503].map((status) => ApiResponse({ status, description: ERRORS[status], schema: schemaRef('Error') })),
-    ...(doc.errors ?? []).map((e) => ApiResponse({ status: e.status, description: `${ERRORS[e.status]}: ${e.description}`, schema: schemaRef('Error') })),
-  ];
-  if (doc.body) decorators.push(ApiBody({ required: doc.body.required, schema: schemaRef(doc.body.schema) }));
-  return applyDecorators(...decorators);
+  const who = doc.access === 'admin' ? 'Admins only.' : 'Admins, and moderators of the room.';
+  return ApiOperationDoc<SchemaName>({
+    summary: doc.summary,
+    description: [doc.description, who].filter(Boolean).join('\n\n'),
+    params: (doc.params ?? []).map((name) => ({ name, ...PARAMS[name] })),
+    query: doc.query,
+    body: doc.body,
+    ok: doc.ok,
+    errors: [
+      ...[400, 401, 403, 503].map((status) => ({ status, description: ERRORS[status] })),
+      ...(doc.errors ?? []).map((e) => ({
+        status: e.status,
+        description: `${ERRORS[e.status]}: ${e.description}`,
+      })),
+    ],
+  });
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ERROR_SCHEMA, OpenApiSchemas } from '@danmaku/platform';
 import {
   auditEntrySchema,
   auditPageSchema,
@@ -7,7 +8,6 @@ import {
   blockedTermViewSchema,
   createdTermSchema,
   endedSessionViewSchema,
-  errorBodySchema,
   liveSessionSchema,
   muteBodySchema,
   retractBodySchema,
@@ -47,23 +47,10 @@ const RESPONSES = {
   SanctionList: z.object({ items: z.array(sanctionViewSchema) }),
   AuditEntry: auditEntrySchema,
   AuditPage: auditPageSchema,
-  Error: errorBodySchema,
 } as const;
 
-export type SchemaName = keyof typeof REQUESTS | keyof typeof RESPONSES;
-
-export function componentSchemas(): Record<string, Record<string, unknown>> {
-  const out: Record<string, Record<string, unknown>> = {};
-  for (const [name, schema] of Object.entries(REQUESTS)) {
-    out[name] = z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
-  }
-  for (const [name, schema] of Object.entries(RESPONSES)) {
-    out[name] = z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'output', unrepresentable: 'any' }) as Record<string, unknown>;
-  }
-  return out;
-}
-
-export const schemaRef = (name: SchemaName) => ({ $ref: `#/components/schemas/${name}` });
+export const MODERATION_SCHEMAS: OpenApiSchemas = { requests: REQUESTS, responses: RESPONSES };
+export type SchemaName = keyof typeof REQUESTS | keyof typeof RESPONSES | typeof ERROR_SCHEMA;
 
 // The documented response shapes must be exactly the types the services return.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

@@ -1,9 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { componentSchemas } from './openapi-schemas';
-
-/** Where the browsable document lives; `/docs-json` has the raw OpenAPI JSON. */
-export const DOCS_PATH = 'docs';
+import { setupOpenApi as serveOpenApi } from '@danmaku/platform';
+import { MODERATION_SCHEMAS } from './openapi-schemas';
 
 /**
  * Serves the moderation API's OpenAPI document: Swagger UI at `/docs`, JSON at
@@ -11,19 +8,12 @@ export const DOCS_PATH = 'docs';
  * zod schemas (openapi-schemas.ts).
  */
 export function setupOpenApi(app: INestApplication): void {
-  const config = new DocumentBuilder()
-    .setTitle('Danmaku moderation API')
-    .setDescription(
+  serveOpenApi(app, {
+    title: 'Danmaku moderation API',
+    description:
       'Room settings, live sessions, moderators, blocked terms, bans and mutes, retraction and the audit log. ' +
-        'Errors are `{"error": {"code", "message", "details"?}}`. Protocol reference: docs/protocol/moderation.md.',
-    )
-    .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Access token from the auth app' })
-    .addSecurityRequirements('bearer')
-    .build();
-  const document = SwaggerModule.createDocument(app, config);
-  document.components = { ...document.components, schemas: { ...document.components?.schemas, ...componentSchemas() } };
-  // Health and metrics are for operators, not API clients.
-  for (const path of Object.keys(document.paths)) if (!path.startsWith('/v1/')) delete document.paths[path];
-  SwaggerModule.setup(DOCS_PATH, app, document, { jsonDocumentUrl: `${DOCS_PATH}-json`, customSiteTitle: 'Danmaku moderation API' });
+      'Errors are `{"error": {"code", "message", "details"?}}`. Protocol reference: docs/protocol/moderation.md.',
+    schemas: MODERATION_SCHEMAS,
+    bearer: 'every-route',
+  });
 }

@@ -5,8 +5,11 @@ import { replaySessionParamsSchema, sessionDensityQuerySchema } from '@danmaku/c
 import { ZodPipe } from '@danmaku/platform';
 import { REPLAY_CONFIG, type ReplayConfig } from '../config/replay.config';
 import { sendSessionAnswer } from '../timeline/session-answer';
+import { ApiTags } from '@nestjs/swagger';
+import { ApiRoute } from '../openapi/api-route.decorator';
 import { DensityService } from './density.service';
 
+@ApiTags('timeline')
 @Controller('v1/rooms/:roomId/sessions/:sessionId')
 export class DensityController {
   constructor(
@@ -15,6 +18,16 @@ export class DensityController {
   ) {}
 
   @Get('density')
+  @ApiRoute({
+    summary: 'How many danmaku fall in each time bucket of a session',
+    description:
+      '`buckets[i]` counts messages with `i*bucketMs <= offsetMs < (i+1)*bucketMs`, up to the last stored offset. At most 10,000 buckets: a narrower width is 400 on `bucketMs`.',
+    params: replaySessionParamsSchema,
+    query: sessionDensityQuerySchema,
+    ok: { description: 'The histogram', schema: 'SessionDensity' },
+    sessionCaching: true,
+    notFound: 'the room has no such session',
+  })
   async density(
     @Param(new ZodPipe(replaySessionParamsSchema)) params: z.infer<typeof replaySessionParamsSchema>,
     @Query(new ZodPipe(sessionDensityQuerySchema)) query: z.infer<typeof sessionDensityQuerySchema>,

@@ -9,9 +9,12 @@ import {
 } from '@danmaku/contracts';
 import { ZodPipe } from '@danmaku/platform';
 import { REPLAY_CONFIG, type ReplayConfig } from '../config/replay.config';
+import { ApiTags } from '@nestjs/swagger';
+import { ApiRoute } from '../openapi/api-route.decorator';
 import { sendJson, sendSessionAnswer } from './session-answer';
 import { TimelineService, type RoomDanmakuQuery, type SessionDanmakuQuery } from './timeline.service';
 
+@ApiTags('timeline')
 @Controller('v1/rooms/:roomId')
 export class TimelineController {
   constructor(
@@ -20,6 +23,16 @@ export class TimelineController {
   ) {}
 
   @Get('sessions/:sessionId/danmaku')
+  @ApiRoute({
+    summary: 'A session’s danmaku in video order, a page at a time',
+    description:
+      'By `offsetMs`, then `seq`. `fromMs` inclusive, `toMs` exclusive; `cursor` is the previous page’s `nextCursor` (null on the last page).',
+    params: replaySessionParamsSchema,
+    query: sessionDanmakuQuerySchema,
+    ok: { description: 'A page', schema: 'DanmakuPage' },
+    sessionCaching: true,
+    notFound: 'the room has no such session',
+  })
   async sessionDanmaku(
     @Param(new ZodPipe(replaySessionParamsSchema)) params: z.infer<typeof replaySessionParamsSchema>,
     @Query(new ZodPipe(sessionDanmakuQuerySchema)) query: SessionDanmakuQuery,
@@ -35,6 +48,14 @@ export class TimelineController {
    * unchanged history answers 304.
    */
   @Get('danmaku')
+  @ApiRoute({
+    summary: 'Every stored danmaku of the room by send time, a page at a time',
+    description:
+      'By `sentAt`, then `seq`, with or without a session. `from` inclusive, `to` exclusive (epoch ms).',
+    params: roomParamsSchema,
+    query: roomDanmakuQuerySchema,
+    ok: { description: 'A page', schema: 'DanmakuPage' },
+  })
   async roomDanmaku(
     @Param(new ZodPipe(roomParamsSchema)) params: z.infer<typeof roomParamsSchema>,
     @Query(new ZodPipe(roomDanmakuQuerySchema)) query: RoomDanmakuQuery,

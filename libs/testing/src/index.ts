@@ -5,3 +5,4 @@ export * from './lib/app-process';
 export * from './lib/socket-client';
 export * from './lib/namespace-cleanup';
 export * from './lib/broker-pause';
+export * from './lib/fixtures';

@@ -1,23 +1,11 @@
-import type { Danmaku, DanmakuBatchEvent } from '@danmaku/contracts';
+import type { DanmakuBatchEvent } from '@danmaku/contracts';
 import { MetricsService } from '@danmaku/platform';
+import { danmakuFixture } from '@danmaku/testing';
 import type { GatewayConfig } from '../config/gateway.config';
 import type { SocketServerRef } from '../socket/socket-server.ref';
 import { RoomFanoutService } from './room-fanout.service';
 
-const d = (roomId: string, seq: number): Danmaku => ({
-  id: `${roomId}-${seq}`,
-  roomId,
-  seq,
-  userId: 'u',
-  nickname: 'n',
-  text: 't',
-  mode: 'scroll',
-  color: '#ffffff',
-  size: 'medium',
-  sentAt: Date.now(),
-  sessionId: null,
-  offsetMs: null,
-});
+const d = (roomId: string, seq: number) => danmakuFixture({ roomId, seq });
 
 function setup() {
   const frames: { at: number; batch: DanmakuBatchEvent }[] = [];

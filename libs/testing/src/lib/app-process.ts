@@ -60,7 +60,8 @@ export async function spawnApp(
   };
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000);
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${running.name} exited with ${child.exitCode}:\n${out.slice(-4000)}`);
+    if (child.exitCode !== null)
+      throw new Error(`${running.name} exited with ${child.exitCode}:\n${out.slice(-4000)}`);
     try {
       const res = await fetch(`${url}/readyz`);
       if (res.status === 200) return running;
@@ -69,7 +70,9 @@ export async function spawnApp(
     }
     if (Date.now() > deadline) {
       await running.stop('SIGKILL');
-      throw new Error(`${running.name} not ready after ${opts.readyTimeoutMs ?? 60_000} ms:\n${out.slice(-4000)}`);
+      throw new Error(
+        `${running.name} not ready after ${opts.readyTimeoutMs ?? 60_000} ms:\n${out.slice(-4000)}`,
+      );
     }
     await sleep(150);
   }

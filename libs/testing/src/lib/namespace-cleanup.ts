@@ -21,12 +21,18 @@ export async function dropNamespace(namespace: string): Promise<void> {
   } finally {
     redis.disconnect();
   }
-  const kafka = new KafkaClient({ brokers: infra.kafkaBrokers.split(','), clientId: 'test-cleanup', namespace });
+  const kafka = new KafkaClient({
+    brokers: infra.kafkaBrokers.split(','),
+    clientId: 'test-cleanup',
+    namespace,
+  });
   const admin = kafka.kafka.admin();
   try {
     await admin.connect();
     const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${namespace}.`));
-    const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(`${namespace}.`));
+    const groups = (await admin.listGroups()).groups
+      .map((g) => g.groupId)
+      .filter((g) => g.startsWith(`${namespace}.`));
     if (groups.length > 0) await admin.deleteGroups(groups).catch(() => undefined);
     if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 10_000 }).catch(() => undefined);
   } catch {

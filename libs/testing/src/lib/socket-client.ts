@@ -4,7 +4,11 @@ import type { ClientToServerEvents, ServerToClientEvents } from '@danmaku/contra
 export type ViewerSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /** Connects a real socket.io-client; rejects with the server's `connect_error` message. */
-export function connectViewer(url: string, token: string | undefined, timeoutMs = 5000): Promise<ViewerSocket> {
+export function connectViewer(
+  url: string,
+  token: string | undefined,
+  timeoutMs = 5000,
+): Promise<ViewerSocket> {
   const socket: ViewerSocket = io(url, {
     auth: token === undefined ? {} : { token },
     transports: ['websocket'],
@@ -30,7 +34,12 @@ export function connectViewer(url: string, token: string | undefined, timeoutMs 
 }
 
 /** Emits a command and resolves with its ack. */
-export async function emitAck<T = any>(socket: Socket<any, any>, event: string, payload: unknown, timeoutMs = 5000): Promise<T> {
+export async function emitAck<T = any>(
+  socket: Socket<any, any>,
+  event: string,
+  payload: unknown,
+  timeoutMs = 5000,
+): Promise<T> {
   return socket.timeout(timeoutMs).emitWithAck(event, payload) as Promise<T>;
 }
 

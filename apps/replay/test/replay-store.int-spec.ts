@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
 import type { Danmaku } from '@danmaku/contracts';
 import { createRedisClient } from '@danmaku/platform';
-import { testInfra, uniqueId } from '@danmaku/testing';
+import { testInfra, uniqueId, danmakuFixture } from '@danmaku/testing';
 import { buildIngestPlans } from '../src/ingest/ingest-plan';
 import { buildRetractPlan } from '../src/room-events/retract-plan';
 import { bucketCount } from '../src/density/density';
@@ -17,20 +17,14 @@ describe('ReplayStoreRepository (real Redis)', () => {
 
   const danmaku = (roomId: string, offsetMs: number | null, sessionId: string | null = 's'): Danmaku => {
     seq++;
-    return {
+    return danmakuFixture({
       id: `id-${seq}`,
       roomId,
       seq,
-      userId: 'u',
-      nickname: 'n',
-      text: 't',
-      mode: 'scroll',
-      color: '#ffffff',
-      size: 'medium',
       sentAt: 1_700_000_000_000 + (offsetMs ?? 0),
       sessionId,
       offsetMs,
-    };
+    });
   };
 
   beforeAll(() => {

@@ -3,25 +3,20 @@ import { MetricsService } from '@danmaku/platform';
 import { ReplayMetrics } from '../metrics/replay.metrics';
 import type { IngestOutcome, ReplayStoreRepository, RoomIngestPlan } from '../store/replay-store.repository';
 import { IngestService } from './ingest.service';
+import { danmakuFixture } from '@danmaku/testing';
 
 const DAY = 86_400_000;
 const NOW = 100 * DAY;
 
 function danmaku(id: string, sentAt: number, sessionId: string | null): Danmaku {
-  return {
+  return danmakuFixture({
     id,
     roomId: 'r',
     seq: 1,
-    userId: 'u',
-    nickname: 'n',
-    text: 't',
-    mode: 'scroll',
-    color: '#ffffff',
-    size: 'medium',
     sentAt,
     sessionId,
     offsetMs: sessionId === null ? null : 0,
-  };
+  });
 }
 
 class FakeStore {

@@ -3,6 +3,7 @@ import type { IngestOutcome } from '../store/replay-store.repository';
 import { formatProgress, formatSummary } from './rebuild-progress';
 import { RebuildService, type RebuildProgress } from './rebuild.service';
 import type { LogReader, PartitionSpan } from './topic-reader';
+import { danmakuFixture } from '@danmaku/testing';
 
 /** Hands its batches over one by one; `events` records the order of everything. */
 class FakeReader<T> implements LogReader<T> {
@@ -46,20 +47,7 @@ class FakeReader<T> implements LogReader<T> {
 
 const accepted = (roomId: string, id: string): DanmakuAccepted => ({
   decidedAt: 1,
-  danmaku: {
-    id,
-    roomId,
-    seq: 1,
-    userId: 'u',
-    nickname: 'n',
-    text: 't',
-    mode: 'scroll',
-    color: '#ffffff',
-    size: 'medium',
-    sentAt: 1,
-    sessionId: null,
-    offsetMs: null,
-  },
+  danmaku: danmakuFixture({ id, roomId, seq: 1, sentAt: 1 }),
 });
 const retracted = (roomId: string, ids: string[]): RoomEvent => ({
   type: 'danmaku.retracted',

@@ -2,25 +2,20 @@ import type { Danmaku } from '@danmaku/contracts';
 import { indexesOf } from '../store/replay-keys';
 import type { StoredRow } from '../store/replay-maintenance.repository';
 import { expiredOnArrival, retentionCutoff, roomHistoryDeletion, sessionDeletion } from './retention-policy';
+import { danmakuFixture } from '@danmaku/testing';
 
 const DAY = 86_400_000;
 
 function row(over: Partial<Danmaku>, body = true): StoredRow {
-  const d: Danmaku = {
+  const d: Danmaku = danmakuFixture({
     id: 'x',
     roomId: 'r',
     seq: 1,
-    userId: 'u',
-    nickname: 'n',
-    text: 't',
-    mode: 'scroll',
-    color: '#ffffff',
-    size: 'medium',
     sentAt: 1_000,
     sessionId: 's',
     offsetMs: 10,
     ...over,
-  };
+  });
   const idx = indexesOf(d);
   return { id: d.id, member: idx.session?.member ?? idx.roomMember, body: body ? JSON.stringify(d) : null };
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // npm test — the whole suite, as CI runs it:
 //   deps (npm ci if stale) -> infra up (Kafka, Redis, topics) -> build the apps
+//   -> config reference up to date -> lint + typecheck
 //   -> unit + integration tests of every project (nx run-many -t test, one at a time)
 //   -> e2e (nx run platform-e2e:e2e)
 //
@@ -17,6 +18,8 @@ import { APPS, UserError, c, fmtSecs, isMain, localBin, logger, runCli } from '.
 import { ensureDeps } from './ensure-deps.mjs';
 
 const log = logger('test');
+/** `npm run config:docs`; with --check it fails when docs/configuration.md is stale. */
+const CONFIG_DOCS = 'tools/config-reference/generate.ts';
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 
 /** Adds up Jest's "Tests: 1 failed, 2 skipped, 30 passed, 33 total" lines (and Vitest's). */
@@ -113,6 +116,12 @@ async function main() {
       name: 'build apps',
       skip: unitOnly,
       fn: nxStep(['run-many', '-t', 'build', projects, '--outputStyle=stream']),
+    },
+    {
+      name: 'config reference up to date',
+      critical: false,
+      fn: () =>
+        runStep(localBin('tsx'), ['--tsconfig', 'tsconfig.base.json', CONFIG_DOCS, '--check'], env, counter),
     },
     {
       name: 'lint + typecheck',

@@ -1,6 +1,7 @@
 export * from './lib/error-codes';
 export * from './lib/primitives';
 export * from './lib/danmaku';
+export * from './lib/danmaku-text';
 export * from './lib/socket-events';
 export * from './lib/kafka-events';
 export * from './lib/kafka-topics';

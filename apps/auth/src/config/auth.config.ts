@@ -41,39 +41,52 @@ export const trustProxyVar = z
 export const authEnvSchema = z
   .object({
     ...commonEnvShape,
-    AUTH_PORT: portVar(3001),
-    /** Both set: that account exists with role admin after start-up (created once, never overwritten). */
-    ADMIN_USERNAME: optionalVar(usernameSchema),
-    ADMIN_PASSWORD: optionalVar(passwordSchema),
-    ACCESS_TOKEN_TTL_SEC: secondsVar(900, 10, DAY_SEC),
-    REFRESH_TOKEN_TTL_SEC: secondsVar(30 * DAY_SEC, 60, 365 * DAY_SEC),
-    GUEST_TOKEN_TTL_SEC: secondsVar(3600, 10, 7 * DAY_SEC),
-    /** Failed logins for one username within the window before further attempts get 429. */
-    LOGIN_MAX_FAILURES_PER_USERNAME: countVar(10),
-    /** Failed logins from one client address within the window before further attempts get 429. */
-    LOGIN_MAX_FAILURES_PER_IP: countVar(50),
-    LOGIN_FAILURE_WINDOW_SEC: secondsVar(900, 1, DAY_SEC),
-    /** Registrations (successful or not) from one client address within the window. */
-    REGISTER_MAX_PER_IP: countVar(20),
-    REGISTER_WINDOW_SEC: secondsVar(3600, 1, DAY_SEC),
-    /** Guest tokens issued to one client address within the window. */
-    GUEST_MAX_PER_IP: countVar(60),
-    GUEST_WINDOW_SEC: secondsVar(60, 1, DAY_SEC),
-    /**
-     * How long a key that stopped signing (rotation) still verifies and stays in the JWKS.
-     * Unset: the longest token lifetime plus the reload interval plus 60 s, so no token dies
-     * early. Shorter values are allowed (tests, emergencies) and warned about at start-up.
-     */
+    AUTH_PORT: portVar(3001).describe('HTTP port of the auth API.'),
+    ADMIN_USERNAME: optionalVar(usernameSchema).describe(
+      'With ADMIN_PASSWORD: that account exists with role admin after start-up (created once, never overwritten).',
+    ),
+    ADMIN_PASSWORD: optionalVar(passwordSchema).describe(
+      'Password of ADMIN_USERNAME when the account is created; required with it.',
+    ),
+    ACCESS_TOKEN_TTL_SEC: secondsVar(900, 10, DAY_SEC).describe('Lifetime of a user access token.'),
+    REFRESH_TOKEN_TTL_SEC: secondsVar(30 * DAY_SEC, 60, 365 * DAY_SEC).describe(
+      'Lifetime of a refresh token (each works once; using it issues the next one).',
+    ),
+    GUEST_TOKEN_TTL_SEC: secondsVar(3600, 10, 7 * DAY_SEC).describe('Lifetime of a guest access token.'),
+    LOGIN_MAX_FAILURES_PER_USERNAME: countVar(10).describe(
+      'Failed logins for one username within LOGIN_FAILURE_WINDOW_SEC before further attempts get 429.',
+    ),
+    LOGIN_MAX_FAILURES_PER_IP: countVar(50).describe(
+      'Failed logins from one client address within LOGIN_FAILURE_WINDOW_SEC before further attempts get 429.',
+    ),
+    LOGIN_FAILURE_WINDOW_SEC: secondsVar(900, 1, DAY_SEC).describe('Window of the failed-login limits.'),
+    REGISTER_MAX_PER_IP: countVar(20).describe(
+      'Registrations (successful or not) from one client address within REGISTER_WINDOW_SEC.',
+    ),
+    REGISTER_WINDOW_SEC: secondsVar(3600, 1, DAY_SEC).describe('Window of REGISTER_MAX_PER_IP.'),
+    GUEST_MAX_PER_IP: countVar(60).describe(
+      'Guest tokens issued to one client address within GUEST_WINDOW_SEC.',
+    ),
+    GUEST_WINDOW_SEC: secondsVar(60, 1, DAY_SEC).describe('Window of GUEST_MAX_PER_IP.'),
     SIGNING_KEY_OVERLAP_SEC: optionalVar(
       z.coerce
         .number()
         .int()
         .min(1)
         .max(400 * DAY_SEC),
+    ).describe(
+      'How long a key that stopped signing (rotation) still verifies and stays in the JWKS. ' +
+        'Unset: the longest token lifetime plus SIGNING_KEYS_RELOAD_SEC plus 60 s, so no token dies early. ' +
+        'Shorter values are allowed (tests, emergencies) and warned about at start-up.',
     ),
-    /** How often every instance re-reads the shared key set (adopts rotations, prunes old keys). */
-    SIGNING_KEYS_RELOAD_SEC: secondsVar(5, 1, 300),
-    TRUST_PROXY: trustProxyVar,
+    SIGNING_KEYS_RELOAD_SEC: secondsVar(5, 1, 300).describe(
+      'How often every instance re-reads the shared key set (adopts rotations, prunes old keys).',
+    ),
+    TRUST_PROXY: trustProxyVar.describe(
+      'Express `trust proxy`, for the client address of the per-address limits: `false` (the socket peer), ' +
+        '`true` (the left-most X-Forwarded-For), a hop count, or a comma list of trusted addresses/subnets ' +
+        'such as `loopback, 10.0.0.0/8`.',
+    ),
   })
   .superRefine((env, ctx) => {
     // One without the other is almost certainly a deployment mistake: say so instead of

@@ -16,47 +16,80 @@ const originList = z
 export const gatewayEnvSchema = z
   .object({
     ...commonEnvShape,
-    GATEWAY_PORT: portVar(3000),
-    /** Comma-separated browser origins allowed to connect (HTTP polling and WebSocket); `*` allows any. */
-    GATEWAY_ALLOWED_ORIGINS: originList,
-    /** Engine.IO heartbeat: a ping every interval; no pong within the timeout closes the connection. */
-    GATEWAY_PING_INTERVAL_MS: msVar(25_000),
-    GATEWAY_PING_TIMEOUT_MS: msVar(20_000),
-    /** Largest accepted client frame; a danmaku is tiny, so keep this small. */
-    GATEWAY_MAX_HTTP_BUFFER_SIZE: z.coerce.number().int().min(1024).max(1_048_576).default(16_384),
-    /** Live rooms one socket may be in at once; one more `room:join` answers TOO_MANY_ROOMS. */
-    GATEWAY_MAX_ROOMS_PER_SOCKET: z.coerce.number().int().min(1).max(1000).default(20),
-    /** Messages one user may send per window, across all gateway instances. */
-    GATEWAY_SEND_RATE_LIMIT: z.coerce.number().int().min(1).default(20),
-    GATEWAY_SEND_RATE_WINDOW_SEC: z.coerce.number().int().min(1).default(10),
-    /** How often online counts are refreshed and pushed (only when changed). */
-    GATEWAY_ONLINE_INTERVAL_MS: msVar(5_000),
-    /** After `notice TOKEN_EXPIRED`, how long a socket may take to send `auth:refresh` before it is dropped. */
-    GATEWAY_TOKEN_GRACE_MS: msVar(60_000),
-    /**
-     * Merge window: a room's accepted danmaku go out at most once per window as one
-     * `danmaku:batch` (50 ms: at most 20 frames a second per viewer). The first after a quiet
-     * spell goes at once; merging only kicks in under load.
-     */
-    GATEWAY_MERGE_WINDOW_MS: msVar(50),
-    /** The window grows with event-loop delay up to this (fewer, larger frames when the CPU is short). */
-    GATEWAY_MERGE_WINDOW_MAX_MS: msVar(250),
-    /** A socket with more than this many bytes waiting to be written gets batches dropped. */
-    GATEWAY_SOCKET_BUFFER_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
-    /** A socket still behind after this long is disconnected (it can rejoin with sinceSeq). */
-    GATEWAY_SLOW_CONSUMER_GRACE_MS: msVar(10_000),
-    /**
-     * A resend of a nonce whose first attempt is still pending waits this long for that
-     * outcome, then answers `UNAVAILABLE` (retry with the same nonce). Below the SDK's 5 s ack timeout.
-     */
-    GATEWAY_NONCE_WAIT_MS: msVar(3_000),
-    /**
-     * A send with a nonce not confirmed by Kafka within this long is answered `UNAVAILABLE`
-     * (details.pending: resend with the same nonce; the attempt goes on and is never queued twice).
-     */
-    GATEWAY_SEND_TIMEOUT_MS: msVar(3_000),
-    /** How long room settings are cached in the gateway for early checks. */
-    GATEWAY_SETTINGS_CACHE_MS: msVar(1_000),
+    GATEWAY_PORT: portVar(3000).describe('Port of the Socket.IO server (path `/socket.io`) and its HTTP routes.'),
+    GATEWAY_ALLOWED_ORIGINS: originList.describe(
+      'Comma-separated browser origins allowed to connect (HTTP polling and WebSocket); `*` allows any.',
+    ),
+    GATEWAY_PING_INTERVAL_MS: msVar(25_000).describe(
+      'Engine.IO heartbeat: the server pings every interval to find dead connections.',
+    ),
+    GATEWAY_PING_TIMEOUT_MS: msVar(20_000).describe(
+      'Engine.IO heartbeat: a connection that does not answer a ping within this long is closed.',
+    ),
+    GATEWAY_MAX_HTTP_BUFFER_SIZE: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(1_048_576)
+      .default(16_384)
+      .describe('Largest accepted client frame in bytes; a danmaku is tiny, so keep this small.'),
+    GATEWAY_MAX_ROOMS_PER_SOCKET: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(20)
+      .describe('Live rooms one socket may be in at once; one more `room:join` answers TOO_MANY_ROOMS.'),
+    GATEWAY_SEND_RATE_LIMIT: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(20)
+      .describe(
+        'Messages one user may send per GATEWAY_SEND_RATE_WINDOW_SEC, across all gateway instances (then RATE_LIMITED).',
+      ),
+    GATEWAY_SEND_RATE_WINDOW_SEC: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(10)
+      .describe('Window of GATEWAY_SEND_RATE_LIMIT, in seconds.'),
+    GATEWAY_ONLINE_INTERVAL_MS: msVar(5_000).describe(
+      'How often online counts are refreshed and pushed as `room:online` (only when changed).',
+    ),
+    GATEWAY_TOKEN_GRACE_MS: msVar(60_000).describe(
+      'After `notice TOKEN_EXPIRED`, how long a socket may take to send `auth:refresh` before it is dropped.',
+    ),
+    GATEWAY_MERGE_WINDOW_MS: msVar(50).describe(
+      "Merge window: a room's accepted danmaku go out at most once per window as one `danmaku:batch` " +
+        '(50 ms: at most 20 frames a second per viewer). The first after a quiet spell goes at once; ' +
+        'merging only kicks in under load.',
+    ),
+    GATEWAY_MERGE_WINDOW_MAX_MS: msVar(250).describe(
+      'The merge window grows with event-loop delay up to this (fewer, larger frames when the CPU is short); ' +
+        'at least GATEWAY_MERGE_WINDOW_MS.',
+    ),
+    GATEWAY_SOCKET_BUFFER_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(1_048_576)
+      .describe('A socket with more than this many bytes waiting to be written gets batches dropped.'),
+    GATEWAY_SLOW_CONSUMER_GRACE_MS: msVar(10_000).describe(
+      'A socket still behind after this long is disconnected (it can rejoin with `sinceSeq`).',
+    ),
+    GATEWAY_NONCE_WAIT_MS: msVar(3_000).describe(
+      'A resend of a nonce whose first attempt is still pending waits this long for that outcome, then ' +
+        "answers UNAVAILABLE (retry with the same nonce). Below the SDK's 5 s ack timeout.",
+    ),
+    GATEWAY_SEND_TIMEOUT_MS: msVar(3_000).describe(
+      'A send with a nonce not confirmed by Kafka within this long is answered UNAVAILABLE ' +
+        '(`details.pending`: resend with the same nonce; the attempt goes on and is never queued twice).',
+    ),
+    GATEWAY_SETTINGS_CACHE_MS: msVar(1_000).describe(
+      "How long the gateway caches a room's settings for its early checks (closed room, slow mode, " +
+        'max length); a settings change arriving from moderation drops the cached copy at once.',
+    ),
   })
   .refine((c) => c.GATEWAY_MERGE_WINDOW_MAX_MS >= c.GATEWAY_MERGE_WINDOW_MS, {
     path: ['GATEWAY_MERGE_WINDOW_MAX_MS'],

@@ -3,26 +3,47 @@ import { commonEnvShape, msVar, parseEnv, portVar } from '@danmaku/platform';
 
 export const moderationEnvSchema = z.object({
   ...commonEnvShape,
-  MODERATION_PORT: portVar(3002),
-  /** Flood control: more than this many submissions by one user in one room within the window → FLOOD (0: off). */
-  MODERATION_FLOOD_MAX: z.coerce.number().int().min(0).default(15),
-  MODERATION_FLOOD_WINDOW_MS: msVar(10_000),
-  /** uniqueChat rooms refuse the same user's same text within this window (DUPLICATE). */
-  MODERATION_DUPLICATE_WINDOW_MS: msVar(30_000),
-  /**
-   * Partitions of `danmaku.submitted.v1` one instance decides at once. Each partition stays
-   * in order; the partition batches of one fetch are decided in one call (one Redis round
-   * trip and one produce for all), so the default covers every partition.
-   */
-  MODERATION_DECIDE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(6),
-  /** How many accepted danmaku each room keeps for joins and reconnects (`room:{id}:recent`). */
-  MODERATION_RECENT_BUFFER: z.coerce.number().int().min(50).max(10_000).default(1000),
-  /** How long a decision is remembered, so a redelivered submission gets the same answer and seq. */
+  MODERATION_PORT: portVar(3002).describe('HTTP port of the moderation API.'),
+  MODERATION_FLOOD_MAX: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(15)
+    .describe(
+      'Flood control: more than this many submissions by one user in one room within ' +
+        'MODERATION_FLOOD_WINDOW_MS are rejected with FLOOD (0: off).',
+    ),
+  MODERATION_FLOOD_WINDOW_MS: msVar(10_000).describe('Window of MODERATION_FLOOD_MAX.'),
+  MODERATION_DUPLICATE_WINDOW_MS: msVar(30_000).describe(
+    "uniqueChat rooms refuse the same user's same text within this window (DUPLICATE).",
+  ),
+  MODERATION_DECIDE_CONCURRENCY: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .default(6)
+    .describe(
+      'Partitions of `danmaku.submitted.v1` one instance decides at once. Each partition stays in order; ' +
+        'the partition batches of one fetch are decided in one call (one Redis round trip and one produce ' +
+        'for all), so the default covers every partition.',
+    ),
+  MODERATION_RECENT_BUFFER: z.coerce
+    .number()
+    .int()
+    .min(50)
+    .max(10_000)
+    .default(1000)
+    .describe(
+      'How many accepted danmaku each room keeps for joins and reconnects (`room:{id}:recent`); ' +
+        'a `room:join` with an older `sinceSeq` answers `recovered: false`.',
+    ),
   MODERATION_DECISION_TTL_SEC: z.coerce
     .number()
     .int()
     .min(60)
-    .default(7 * 24 * 3600),
+    .default(7 * 24 * 3600)
+    .describe('How long a decision is remembered, so a redelivered submission gets the same answer and seq.'),
 });
 export type ModerationConfig = z.infer<typeof moderationEnvSchema>;
 

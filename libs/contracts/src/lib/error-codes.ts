@@ -22,6 +22,8 @@ export const ERROR_CODES = [
   'SESSION_ALREADY_LIVE',
   /** Added: a socket is already in `GATEWAY_MAX_ROOMS_PER_SOCKET` rooms. */
   'TOO_MANY_ROOMS',
+  /** Added: a character of a danmaku carries more combining marks than allowed ("Zalgo" text). */
+  'TOO_MANY_MARKS',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -61,6 +63,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   NO_LIVE_SESSION: 409,
   SESSION_ALREADY_LIVE: 409,
   TOO_MANY_ROOMS: 429,
+  TOO_MANY_MARKS: 400,
   INTERNAL: 500,
 };
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ErrorBody, NoticeCode, RejectionCode } from './error-codes';
 import type { Danmaku, RoomSettings } from './danmaku';
+import { danmakuTextSchema } from './danmaku-text';
 import { colorSchema, danmakuModeSchema, danmakuSizeSchema, roomIdSchema } from './primitives';
 
 /** Socket.IO room that holds the viewers of a live room, on every gateway instance. */
@@ -25,12 +26,12 @@ export type RoomLeavePayload = z.infer<typeof roomLeavePayloadSchema>;
 
 export const danmakuSendPayloadSchema = z.object({
   roomId: roomIdSchema,
-  /** Trimmed; its length is checked against the room's `maxLength` (TOO_LONG) by the gateway. */
-  text: z
-    .string()
-    .max(4096, 'text is far too long')
-    .transform((t) => t.trim())
-    .refine((t) => t.length > 0, 'text must not be empty'),
+  /**
+   * NFC-normalised and trimmed, bounded in UTF-8 bytes (TOO_LONG) and in combining marks per
+   * grapheme (TOO_MANY_MARKS); its length is checked against the room's `maxLength`
+   * (TOO_LONG) by the gateway.
+   */
+  text: danmakuTextSchema,
   mode: danmakuModeSchema.optional(),
   color: colorSchema.optional(),
   size: danmakuSizeSchema.optional(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { metricsEnvShape } from '../health/metrics-env';
 
 /** Thrown at start-up when the environment is wrong; names every bad variable at once. */
 export class ConfigError extends Error {
@@ -41,22 +42,57 @@ const brokerList = z
 
 /** Variables every app reads. */
 export const commonEnvShape = {
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  KAFKA_BROKERS: brokerList,
+  NODE_ENV: z
+    .enum(['development', 'production', 'test'])
+    .default('development')
+    .describe('`production` makes the logs JSON lines even on a terminal (see LOG_FORMAT).'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info')
+    .describe('Lowest level written to the logs (pino levels); `silent` writes nothing.'),
+  LOG_FORMAT: z
+    .enum(['auto', 'json', 'pretty'])
+    .default('auto')
+    .describe(
+      '`json`: one JSON object per line, for machines; `pretty`: one coloured line per event, for people; ' +
+        '`auto`: pretty when stdout is a terminal and NODE_ENV is not `production`, else JSON. ' +
+        '`npm start` sets `pretty` when it runs in a terminal.',
+    ),
+  KAFKA_BROKERS: brokerList.describe('Comma-separated Kafka bootstrap brokers, each `host:port`.'),
   REDIS_URL: z
     .string()
     .default('redis://127.0.0.1:6379')
-    .refine((s) => /^rediss?:\/\//.test(s), 'must be a redis:// or rediss:// URL'),
-  /** Prefix for Kafka topics, consumer groups and Redis keys, to share one Kafka/Redis between stacks. */
+    .refine((s) => /^rediss?:\/\//.test(s), 'must be a redis:// or rediss:// URL')
+    .describe('Redis to use (`rediss://` for TLS); a password in it never reaches the logs.'),
   DANMAKU_NAMESPACE: z
     .string()
     .regex(/^[a-z0-9-]*$/, 'lower-case letters, digits and dashes only')
-    .default(''),
-  /** Where the auth app publishes its public keys. */
-  AUTH_JWKS_URL: z.url().default('http://127.0.0.1:3001/.well-known/jwks.json'),
-  TOKEN_ISSUER: z.string().min(1).default('danmaku-auth'),
-  TOKEN_AUDIENCE: z.string().min(1).default('danmaku'),
+    .default('')
+    .describe(
+      'Prefix for Kafka topics, consumer groups and Redis keys, so several stacks can share one Kafka and Redis.',
+    ),
+  AUTH_JWKS_URL: z
+    .url()
+    .default('http://127.0.0.1:3001/.well-known/jwks.json')
+    .describe('Where the auth app publishes its public keys; the apps verify access tokens with them.'),
+  TOKEN_ISSUER: z
+    .string()
+    .min(1)
+    .default('danmaku-auth')
+    .describe('`iss` of access tokens: auth signs it, every app requires it.'),
+  TOKEN_AUDIENCE: z
+    .string()
+    .min(1)
+    .default('danmaku')
+    .describe('`aud` of access tokens: auth signs it, every app requires it.'),
+  GATEWAY_PUBLIC_URL: z
+    .url()
+    .default('http://127.0.0.1:3000')
+    .describe(
+      "The gateway's base URL as clients reach it: the AsyncAPI document names it as the server, " +
+        "and the other apps' API pages link to its `/docs`.",
+    ),
+  ...metricsEnvShape,
 };
 export const commonEnvSchema = z.object(commonEnvShape);
 export type CommonConfig = z.infer<typeof commonEnvSchema>;

@@ -1,0 +1,176 @@
+/**
+ * The variables no zod env schema parses: read by the launcher scripts, the local infra, the
+ * web app's static server, or by platform code before the config is parsed. Hand-written
+ * here because their readers are plain scripts; `--check` fails when a listed file no longer
+ * mentions its variable, so a removed variable cannot stay documented.
+ */
+export interface OtherVar {
+  name: string;
+  /** Repository paths of the files that read it. */
+  readBy: string[];
+  /** What it is when unset, as a person would write it. */
+  default: string;
+  description: string;
+}
+
+export interface OtherVarGroup {
+  title: string;
+  intro: string;
+  vars: OtherVar[];
+}
+
+export const OTHER_VAR_GROUPS: OtherVarGroup[] = [
+  {
+    title: 'Every app, outside the schema',
+    intro: 'Read by the shared bootstrap and HTTP setup of `@danmaku/platform`.',
+    vars: [
+      {
+        name: 'INSTANCE_ID',
+        readBy: ['libs/platform/src/lib/bootstrap.ts'],
+        default: '`<hostname>-<pid>`',
+        description:
+          'Names this process in logs (`instance`), metrics and Kafka client ids; give each gateway of a deployment its own.',
+      },
+      {
+        name: 'CORS_ALLOWED_ORIGINS',
+        readBy: ['libs/platform/src/lib/http/cors.ts'],
+        default: '`http://127.0.0.1:$WEB_PORT,http://localhost:$WEB_PORT`',
+        description:
+          'auth, moderation and replay: comma-separated browser origins (`scheme://host[:port]`) allowed to call the API; `*` any; empty: none. No cookies: tokens travel in `Authorization`.',
+      },
+    ],
+  },
+  {
+    title: 'web (the pages’ static server)',
+    intro: '`apps/web/server/main.mjs`; "page host" is the host name the browser used to reach it.',
+    vars: [
+      {
+        name: 'WEB_PORT',
+        readBy: ['apps/web/server/main.mjs', 'libs/platform/src/lib/http/cors.ts'],
+        default: '`3004`',
+        description: 'Port of the web pages; also the default CORS origin of the APIs.',
+      },
+      {
+        name: 'WEB_HOST',
+        readBy: ['apps/web/server/main.mjs'],
+        default: '`0.0.0.0`',
+        description: 'Address the web server listens on.',
+      },
+      {
+        name: 'WEB_GATEWAY_URLS',
+        readBy: ['apps/web/server/main.mjs'],
+        default: 'page host, each port of `WEB_GATEWAY_PORTS`, else `GATEWAY_PORT` or 3000',
+        description: 'Comma-separated gateway URLs the pages connect to; a viewer picks one at random.',
+      },
+      {
+        name: 'WEB_GATEWAY_PORTS',
+        readBy: ['apps/web/server/main.mjs'],
+        default: '(unset)',
+        description: 'Comma-separated gateway ports on the page host, when `WEB_GATEWAY_URLS` is unset.',
+      },
+      {
+        name: 'WEB_AUTH_URL',
+        readBy: ['apps/web/server/main.mjs'],
+        default: 'page host, `AUTH_PORT` or 3001',
+        description: 'The auth API as the pages reach it.',
+      },
+      {
+        name: 'WEB_MODERATION_URL',
+        readBy: ['apps/web/server/main.mjs'],
+        default: 'page host, `MODERATION_PORT` or 3002',
+        description: 'The moderation API as the pages reach it.',
+      },
+      {
+        name: 'WEB_REPLAY_URL',
+        readBy: ['apps/web/server/main.mjs'],
+        default: 'page host, `REPLAY_PORT` or 3003',
+        description: 'The replay API as the pages reach it.',
+      },
+      {
+        name: 'WEB_VIDEO_URL',
+        readBy: ['apps/web/server/main.mjs'],
+        default: '`/demo.webm`',
+        description: "The live room page's video.",
+      },
+    ],
+  },
+  {
+    title: '`npm start` and `npm test`',
+    intro:
+      '`tools/scripts/`. Everything else is passed through to the apps; `npm start` fills in the ports and broker/Redis defaults.',
+    vars: [
+      {
+        name: 'START_READY_TIMEOUT_MS',
+        readBy: ['tools/scripts/start.mjs'],
+        default: '`120000`',
+        description: '`npm start` gives up (and stops the apps) when an app is not ready within this long.',
+      },
+      {
+        name: 'START_STOP_TIMEOUT_MS',
+        readBy: ['tools/scripts/start.mjs'],
+        default: '`10000`',
+        description: 'After Ctrl-C, how long an app may take to stop before it is killed.',
+      },
+      {
+        name: 'ADMIN_USERNAME',
+        readBy: ['tools/scripts/start.mjs'],
+        default: '`admin` under `npm start`',
+        description: '`npm start` passes `admin` / `admin-password` to auth when neither is set.',
+      },
+      {
+        name: 'NO_COLOR',
+        readBy: ['tools/infra/lib.mjs', 'tools/scripts/test.mjs'],
+        default: '(unset)',
+        description: 'Set: the scripts and the pretty app logs print without colours.',
+      },
+      {
+        name: 'DANMAKU_TEST_SCOPE',
+        readBy: ['tools/scripts/test.mjs'],
+        default: '(unset)',
+        description: '`npm test -- --unit` sets `unit`: tests that need Kafka and Redis are left out.',
+      },
+    ],
+  },
+  {
+    title: 'Local Kafka and Redis (`npm run infra:up` / `infra:down`)',
+    intro: '`tools/infra/`; `KAFKA_BROKERS`, `REDIS_URL` and `DANMAKU_NAMESPACE` as above.',
+    vars: [
+      {
+        name: 'KAFKA_CONTROLLER_PORT',
+        readBy: ['tools/infra/up.mjs'],
+        default: '`9093`, or the broker port + 1 when it is not 9092',
+        description: 'Port of the local KRaft controller.',
+      },
+      {
+        name: 'KAFKA_HEAP_OPTS',
+        readBy: ['tools/infra/up.mjs'],
+        default: '`-Xms512m -Xmx1g`',
+        description: 'JVM heap of the local broker.',
+      },
+      {
+        name: 'KAFKA_OPTS',
+        readBy: ['tools/infra/up.mjs'],
+        default: '(unset)',
+        description: 'Extra JVM flags of the local broker.',
+      },
+      {
+        name: 'KAFKA_START_TIMEOUT_MS',
+        readBy: ['tools/infra/up.mjs'],
+        default: '`90000`',
+        description: 'How long `infra:up` waits for the local broker.',
+      },
+      {
+        name: 'KAFKA_STOP_TIMEOUT_MS',
+        readBy: ['tools/infra/down.mjs'],
+        default: '`30000`',
+        description: 'How long `infra:down` waits for the broker to stop before killing it.',
+      },
+      {
+        name: 'KAFKA_REPLICATION_FACTOR',
+        readBy: ['tools/infra/create-topics.ts'],
+        default: "the broker's `default.replication.factor`",
+        description: 'Replication factor of the topics `infra:up` creates (for a bigger cluster).',
+      },
+    ],
+  },
+];

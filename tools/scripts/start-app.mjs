@@ -8,6 +8,8 @@
 // with different ports, e.g. GATEWAY_PORT=3010 npm run start:gateway). Kafka and
 // Redis are NOT started here: run `npm run infra:up` (or `npm start`) first.
 // Ctrl-C / SIGTERM are forwarded to the app once as SIGTERM; a second one kills it.
+// The app writes to this terminal itself: pretty lines on a terminal, JSON lines when piped or
+// with NODE_ENV=production (LOG_FORMAT overrides; see docs/configuration.md).
 
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';

@@ -11,7 +11,10 @@
 // Env: GATEWAY_PORT AUTH_PORT MODERATION_PORT REPLAY_PORT WEB_PORT (3000-3004), KAFKA_BROKERS,
 //      REDIS_URL, ADMIN_USERNAME/ADMIN_PASSWORD (defaults admin/admin-password),
 //      START_READY_TIMEOUT_MS (120000), START_STOP_TIMEOUT_MS (10000).
-//      Everything else is passed through to the apps unchanged.
+//      Everything else is passed through to the apps unchanged (docs/configuration.md).
+// Logs: on a terminal the apps print one pretty line per event (LOG_FORMAT=pretty, coloured
+// unless NO_COLOR), each prefixed with the app's name; piped or with NODE_ENV=production
+// they stay JSON lines. An explicit LOG_FORMAT wins; LOG_LEVEL reaches every app.
 // Flags: --no-build (run what is already in dist/apps; quick restart).
 
 import { spawn } from 'node:child_process';
@@ -48,8 +51,18 @@ const APP_COLORS = { gateway: c.magenta, auth: c.blue, moderation: c.yellow, rep
 const mainFile = (app) => join('dist', 'apps', app, app === 'web' ? 'main.mjs' : 'main.js');
 const RUN_FILE = join(paths.runDir, 'start.json');
 
+/**
+ * Pretty app logs when a person watches this terminal: the apps' stdout is our pipe, so they
+ * cannot tell by themselves. Anything reading our output as data keeps the JSON lines.
+ */
+export function logEnv(base = process.env, isTTY = Boolean(process.stdout.isTTY)) {
+  if (!isTTY || base.LOG_FORMAT || base.NODE_ENV === 'production') return {};
+  const colours = !base.NO_COLOR && base.TERM !== 'dumb';
+  return { LOG_FORMAT: 'pretty', ...(colours && !base.FORCE_COLOR && { FORCE_COLOR: '1' }) };
+}
+
 export function appEnv(base = process.env) {
-  const env = { ...base };
+  const env = { ...base, ...logEnv(base) };
   env.KAFKA_BROKERS ||= '127.0.0.1:9092';
   env.REDIS_URL ||= 'redis://127.0.0.1:6379';
   for (const { port, portEnv } of Object.values(SERVICES)) env[portEnv] ||= String(port);

@@ -74,7 +74,10 @@ class InfraLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
 export class PlatformModule {
   static forRoot(options: PlatformOptions): DynamicModule {
     const { app, instanceId, config } = options;
-    const logger = createAppLogger(app, config.LOG_LEVEL, instanceId);
+    const logger = createAppLogger(app, config.LOG_LEVEL, instanceId, {
+      format: config.LOG_FORMAT,
+      nodeEnv: config.NODE_ENV,
+    });
     const providers: Provider[] = [
       { provide: APP_IDENTITY, useValue: { app, instanceId } satisfies AppIdentity },
       { provide: APP_LOGGER, useValue: logger },

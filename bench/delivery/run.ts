@@ -149,7 +149,7 @@ async function accounts(authUrl: string, senders: number): Promise<{ viewer: str
   return { viewer, senders: rest };
 }
 
-/** Sums each named metric over its label sets, on every given instance; null when not exposed. */
+/** Sums each named metric over its label sets, on every given metrics listener; null when not exposed. */
 async function scrapeMetrics(urls: string[], names: string[]): Promise<Record<string, number | null>> {
   const out: Record<string, number | null> = Object.fromEntries(names.map((n) => [n, null]));
   for (const url of urls) {
@@ -341,11 +341,11 @@ async function main(): Promise<void> {
       socketServers: ['gateway-1', 'gateway-2'],
       serverConnections: () =>
         Promise.all(
-          ours.gateways.map(
+          ours.gatewayMetrics.map(
             async (g) => (await scrapeMetrics([g], ['gateway_connections']))['gateway_connections'],
           ),
         ),
-      serverCounters: () => scrapeMetrics(ours.gateways, GATEWAY_COUNTERS),
+      serverCounters: () => scrapeMetrics(ours.gatewayMetrics, GATEWAY_COUNTERS),
     });
     say(`  gateways ${ours.gateways.join(' ')}, auth ${ours.authUrl}`);
   }

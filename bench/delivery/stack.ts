@@ -19,6 +19,8 @@ export interface Infra {
 export interface OurStack {
   authUrl: string;
   gateways: string[];
+  /** Each gateway's metrics listener, in the order of `gateways`. */
+  gatewayMetrics: string[];
   procs: Tracked[];
 }
 
@@ -52,6 +54,7 @@ async function startApp(
   port: number,
   env: NodeJS.ProcessEnv,
   profileDir?: string,
+  metricsPort?: number,
 ): Promise<Tracked> {
   const main = join(dist, 'apps', app, 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: build first`);
@@ -62,7 +65,8 @@ async function startApp(
     gateway: 'GATEWAY_PORT',
   }[app];
   const flags = profileDir ? profileFlags(profileDir, name) : [];
-  const t = spawnNode(name, 'ours', main, { ...env, [portVar]: String(port) }, flags);
+  const metrics = { METRICS_PORT: String(metricsPort ?? (await freePort())) };
+  const t = spawnNode(name, 'ours', main, { ...env, [portVar]: String(port), ...metrics }, flags);
   await waitReady(t, `http://127.0.0.1:${port}`, 90_000);
   return t;
 }
@@ -91,6 +95,7 @@ export async function startOurStack(
     REGISTER_MAX_PER_IP: '100000',
   });
   const ports = await Promise.all(Array.from({ length: gateways + 2 }, () => freePort()));
+  const metricsPorts = await Promise.all(Array.from({ length: gateways }, () => freePort()));
   const [moderation, replay, ...gws] = await Promise.all([
     // Flood control stays on (its Redis work is part of our cost) with a limit the bench's
     // few sender accounts never reach; a real hot room has thousands of distinct senders.
@@ -116,12 +121,14 @@ export async function startOurStack(
           GATEWAY_SEND_RATE_LIMIT: '1000000000',
         },
         profileDir,
+        metricsPorts[i],
       ),
     ),
   ]);
   return {
     authUrl: `http://127.0.0.1:${authPort}`,
     gateways: ports.slice(2).map((p) => `http://127.0.0.1:${p}`),
+    gatewayMetrics: metricsPorts.map((p) => `http://127.0.0.1:${p}`),
     procs: [auth, moderation, replay, ...gws],
   };
 }

@@ -118,7 +118,7 @@ async function startApp(ns: string): Promise<RunningApp> {
 }
 
 async function storedTotal(app: RunningApp): Promise<number> {
-  const text = await (await fetch(`${app.url}/metrics`)).text();
+  const text = await (await fetch(`${app.metricsUrl}/metrics`)).text();
   return Number(/^replay_danmaku_stored_total\{[^}]*\} (\d+)/m.exec(text)?.[1] ?? 0);
 }
 

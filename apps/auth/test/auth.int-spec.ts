@@ -175,7 +175,7 @@ describe('auth app (built, two instances, real Redis and Kafka)', () => {
       });
     }
     await registerAndLogin('metrics');
-    const metrics = await fetch(`${a.url}/metrics`).then((r) => r.text());
+    const metrics = await fetch(`${a.metricsUrl}/metrics`).then((r) => r.text());
     expect(metrics).toMatch(/^auth_logins_total\{result="ok",app="auth"/m);
     expect(metrics).toMatch(/^auth_registrations_total\{result="ok"/m);
     expect(metrics).toContain('# TYPE auth_refreshes_total counter');
@@ -652,7 +652,7 @@ describe('auth app (built, two instances, real Redis and Kafka)', () => {
     expect(Math.ceil(limited.body.error.retryAfterMs / 1000)).toBe(retryAfter);
     // Another address is unaffected.
     expect((await call(a, 'POST', '/v1/auth/guest')).status).toBe(200);
-    const metrics = await fetch(`${a.url}/metrics`).then((r) => r.text());
+    const metrics = await fetch(`${a.metricsUrl}/metrics`).then((r) => r.text());
     expect(metrics).toMatch(/^auth_guest_tokens_total\{result="limited",app="auth"[^}]*\} [1-9]/m);
   });
 

@@ -262,7 +262,7 @@ describe('decision pipeline (real Kafka, Redis, auth and moderation processes)',
     const ttl = await stack.redis.ttl(`mod:decision:${s.id}`);
     expect(ttl).toBeGreaterThan(6 * 24 * 3600);
     await expectEventually(async () => {
-      const metrics = await fetch(`${stack.url}/metrics`).then((res) => res.text());
+      const metrics = await fetch(`${stack.metricsUrl}/metrics`).then((res) => res.text());
       expect(metrics).toMatch(/moderation_decisions_total\{[^}]*outcome="accepted"[^}]*\} [1-9]/);
       expect(metrics).toMatch(/moderation_decisions_total\{[^}]*code="BLOCKED_TERM"[^}]*\} [1-9]/);
       expect(metrics).toMatch(

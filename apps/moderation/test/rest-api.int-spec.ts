@@ -483,7 +483,7 @@ describe('operations', () => {
     const ready = await httpJson('GET', `${stack.url}/readyz`);
     expect(ready.status).toBe(200);
     expect(ready.body.checks).toEqual({ redis: true, 'kafka-broker': true, 'kafka-producer': true, 'kafka-consumer:decide': true });
-    const metrics = await fetch(`${stack.url}/metrics`).then((r) => r.text());
+    const metrics = await fetch(`${stack.metricsUrl}/metrics`).then((r) => r.text());
     expect(metrics).toContain('moderation_decisions_total');
     expect(metrics).toContain('process_cpu_user_seconds_total');
   });

@@ -7,8 +7,8 @@ function items(batches: DanmakuBatchEvent[], roomId: string): Danmaku[] {
   return batches.filter((b) => b.roomId === roomId).flatMap((b) => b.items);
 }
 
-async function metric(url: string, name: string): Promise<number> {
-  const text = (await httpJson('GET', `${url}/metrics`)).body as string;
+async function metric(metricsUrl: string, name: string): Promise<number> {
+  const text = (await httpJson('GET', `${metricsUrl}/metrics`)).body as string;
   const line = text.split('\n').find((l) => l.startsWith(name + '{') || l.startsWith(name + ' '));
   return line ? Number(line.split(' ').pop()) : 0;
 }
@@ -111,7 +111,7 @@ describe('delivery (2 gateways)', () => {
   it('drops and then disconnects a viewer that stops reading, without holding up the others', async () => {
     const roomId = roomName();
     const gw = stack.gateways[0];
-    const dropsBefore = await metric(gw.url, 'gateway_slow_consumer_disconnects_total');
+    const dropsBefore = await metric(gw.metricsUrl, 'gateway_slow_consumer_disconnects_total');
     const fast = await viewer(0, senders[0].token);
     const slow = await viewer(0, senders[1].token);
     const fastBatches = recordEvents<DanmakuBatchEvent>(fast, 'danmaku:batch');
@@ -131,7 +131,7 @@ describe('delivery (2 gateways)', () => {
     // Bounded flood (kernel socket buffers take a few MB first): stop once the server has cut
     // the slow viewer off, or after 40,000 messages / 40 s.
     const deadline = Date.now() + 40_000;
-    while (sent < 40_000 && Date.now() < deadline && (await metric(gw.url, 'gateway_slow_consumer_disconnects_total')) === dropsBefore) {
+    while (sent < 40_000 && Date.now() < deadline && (await metric(gw.metricsUrl, 'gateway_slow_consumer_disconnects_total')) === dropsBefore) {
       const acks = await Promise.all(
         Array.from({ length: 500 }, (_, i) => emitAck(sender, 'danmaku:send', { roomId, text: `${sent + i} ${text}` })),
       );
@@ -140,8 +140,8 @@ describe('delivery (2 gateways)', () => {
       // Let delivery keep pace so the fast viewer is measured, not the sender.
       await expectEventually(() => expect(items(fastBatches, roomId).length).toBeGreaterThan(sent - 2000), { timeoutMs: 10_000 });
     }
-    expect(await metric(gw.url, 'gateway_slow_consumer_disconnects_total')).toBeGreaterThan(dropsBefore);
-    expect(await metric(gw.url, 'gateway_slow_consumer_drops_total')).toBeGreaterThan(0);
+    expect(await metric(gw.metricsUrl, 'gateway_slow_consumer_disconnects_total')).toBeGreaterThan(dropsBefore);
+    expect(await metric(gw.metricsUrl, 'gateway_slow_consumer_drops_total')).toBeGreaterThan(0);
     // The fast viewer on the same instance got every message, promptly.
     const t0 = Date.now();
     await expectEventually(() => expect(items(fastBatches, roomId)).toHaveLength(sent), { timeoutMs: 15_000 });

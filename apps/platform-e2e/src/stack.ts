@@ -57,7 +57,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       const old = gateways[i];
       await old.stop();
       started.splice(started.indexOf(old), 1);
-      gateways[i] = await spawnApp('gateway', { port: old.port, env: gatewayEnv(i), name: old.name });
+      gateways[i] = await spawnApp('gateway', {
+        port: old.port,
+        metricsPort: Number(new URL(old.metricsUrl).port),
+        env: gatewayEnv(i),
+        name: old.name,
+      });
       started.push(gateways[i]);
       return gateways[i];
     };

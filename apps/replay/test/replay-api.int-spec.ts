@@ -360,7 +360,7 @@ describe('replay HTTP API (real Kafka, Redis and replay process)', () => {
         'kafka:replay.store': true,
         'kafka:replay.room-events': true,
       });
-      const metrics = await (await fetch(`${h.app.url}/metrics`)).text();
+      const metrics = await (await fetch(`${h.app.metricsUrl}/metrics`)).text();
       for (const name of [
         'replay_danmaku_stored_total',
         'replay_ingest_batch_duration_seconds_bucket',

@@ -114,7 +114,7 @@ export class ReplayHarness {
 
   /** A counter's value from /metrics (summed over label sets matching `labels`). */
   async metric(name: string, labels = ''): Promise<number> {
-    const res = await fetch(`${this.app.url}/metrics`);
+    const res = await fetch(`${this.app.metricsUrl}/metrics`);
     const text = await res.text();
     let sum = 0;
     for (const line of text.split('\n')) {

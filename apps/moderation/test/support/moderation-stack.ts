@@ -58,6 +58,11 @@ export class ModerationStack {
     return this.moderation.url;
   }
 
+  /** Base URL of moderation's metrics listener. */
+  get metricsUrl(): string {
+    return this.moderation.metricsUrl;
+  }
+
   async start(): Promise<void> {
     const infra = testInfra();
     const common = { DANMAKU_NAMESPACE: this.namespace, KAFKA_BROKERS: infra.kafkaBrokers, REDIS_URL: infra.redisUrl };

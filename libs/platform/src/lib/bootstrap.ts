@@ -2,7 +2,11 @@ import { hostname } from 'node:os';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
-import { ConfigError } from './config/config';
+import { ConfigError, type CommonConfig } from './config/config';
+import { MetricsEndpoint } from './health/metrics-endpoint';
+import { metricsPortFor } from './health/metrics-env';
+import { MetricsService } from './health/metrics.service';
+import { httpMetricsMiddleware } from './http/http-metrics.middleware';
 import { applyCors, loadCorsConfig, type CorsConfig } from './http/cors';
 import { HttpExceptionFilter } from './http/http-exception.filter';
 
@@ -26,9 +30,13 @@ export async function runHttpApp(opts: {
 }): Promise<INestApplication> {
   let config: unknown;
   let cors: CorsConfig | undefined;
+  let metricsPort = 0;
   try {
     config = opts.loadConfig();
     if (opts.cors) cors = loadCorsConfig();
+    const metrics = metricsPortFor(opts.port(config as never), (config as CommonConfig).METRICS_PORT);
+    if (typeof metrics === 'string') throw new ConfigError([metrics]);
+    metricsPort = metrics;
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`${opts.app}: ${e.message}\n`);
@@ -42,11 +50,17 @@ export async function runHttpApp(opts: {
   const logger = nest.get(Logger);
   nest.useLogger(logger);
   nest.useGlobalFilters(new HttpExceptionFilter());
+  nest.use(httpMetricsMiddleware(nest.get(MetricsService)));
   nest.enableShutdownHooks();
   if (cors) applyCors(nest, cors);
   await opts.configure?.(nest, config as never);
   const port = opts.port(config as never);
   await nest.listen(port);
-  logger.log(`${opts.app} listening on http://127.0.0.1:${port} (instance ${instanceId})`);
+  const metricsAt = await nest
+    .get(MetricsEndpoint)
+    .listen((config as CommonConfig).METRICS_HOST, metricsPort);
+  logger.log(
+    `${opts.app} listening on http://127.0.0.1:${port}, metrics on http://${metricsAt.host}:${metricsAt.port}/metrics (instance ${instanceId})`,
+  );
   return nest;
 }

@@ -16,6 +16,7 @@ import type { CommonConfig } from './config/config';
 import { HealthController } from './health/health.controller';
 import { MetricsService } from './health/metrics.service';
 import { ReadinessService } from './health/readiness.service';
+import { MetricsEndpoint } from './health/metrics-endpoint';
 import { createRedisClient, redisIsUsable } from './redis/redis';
 import { redisPersistence } from './redis/persistence';
 import { TokenVerifier } from './auth/token-verifier';
@@ -67,7 +68,7 @@ class InfraLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
 }
 
 /**
- * What every app needs: logging, `/healthz` `/readyz` `/metrics`, a Redis client,
+ * What every app needs: logging, `/healthz` `/readyz`, `/metrics` (MetricsEndpoint), a Redis client,
  * a Kafka client factory and (optionally) the access-token verifier.
  */
 @Module({})
@@ -136,6 +137,7 @@ export class PlatformModule {
         },
       },
       InfraLifecycle,
+      MetricsEndpoint,
     ];
     const exported: NonNullable<DynamicModule['exports']> = [
       APP_IDENTITY,
@@ -144,6 +146,7 @@ export class PlatformModule {
       KafkaClient,
       ReadinessService,
       MetricsService,
+      MetricsEndpoint,
     ];
     if (options.verifyTokens) {
       providers.push(

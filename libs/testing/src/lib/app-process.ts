@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { sleep } from './eventually';
+import { freePort } from './infra';
 
 export type AppName = 'gateway' | 'auth' | 'moderation' | 'replay';
 
@@ -9,6 +10,8 @@ export interface RunningApp {
   name: string;
   url: string;
   port: number;
+  /** Base URL of the app's metrics listener (`${metricsUrl}/metrics`), apart from the public port. */
+  metricsUrl: string;
   process: ChildProcess;
   /** Everything the process printed so far (for assertions and failure messages). */
   output(): string;
@@ -33,18 +36,31 @@ export function workspaceRoot(): string {
 }
 
 /**
- * Spawns a built app (`dist/apps/<app>/main.js`, from `nx build <app>`) on a port and
- * waits until its `/readyz` answers 200.
+ * Spawns a built app (`dist/apps/<app>/main.js`, from `nx build <app>`) on a port (its
+ * metrics on `metricsPort`, else a free one) and waits until its `/readyz` answers 200.
  */
 export async function spawnApp(
   app: AppName,
-  opts: { port: number; env?: Record<string, string>; name?: string; readyTimeoutMs?: number },
+  opts: {
+    port: number;
+    metricsPort?: number;
+    env?: Record<string, string>;
+    name?: string;
+    readyTimeoutMs?: number;
+  },
 ): Promise<RunningApp> {
   const main = join(workspaceRoot(), 'dist', 'apps', app, 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: run \`npx nx build ${app}\` first`);
+  const metricsPort = opts.metricsPort ?? (await freePort());
   let out = '';
   const child = spawn(process.execPath, [main], {
-    env: { ...process.env, LOG_LEVEL: 'warn', ...opts.env, [PORT_VAR[app]]: String(opts.port) },
+    env: {
+      ...process.env,
+      LOG_LEVEL: 'warn',
+      ...opts.env,
+      [PORT_VAR[app]]: String(opts.port),
+      METRICS_PORT: String(metricsPort),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (d) => (out += d.toString()));
@@ -54,6 +70,7 @@ export async function spawnApp(
     name: opts.name ?? app,
     url,
     port: opts.port,
+    metricsUrl: `http://127.0.0.1:${metricsPort}`,
     process: child,
     output: () => out,
     stop: (signal = 'SIGTERM') => stopChild(child, signal),

@@ -1,15 +1,14 @@
-import { Controller, Get, Header, Res } from '@nestjs/common';
+import { Controller, Get, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ReadinessService } from './readiness.service';
-import { MetricsService } from './metrics.service';
 
-/** `/healthz` (process up), `/readyz` (Kafka and Redis usable), `/metrics` (Prometheus). */
+/**
+ * `/healthz` (process up) and `/readyz` (Kafka and Redis usable) on the public port.
+ * `/metrics` is not here: MetricsEndpoint serves it on METRICS_PORT.
+ */
 @Controller()
 export class HealthController {
-  constructor(
-    private readonly readiness: ReadinessService,
-    private readonly metrics: MetricsService,
-  ) {}
+  constructor(private readonly readiness: ReadinessService) {}
 
   @Get('healthz')
   healthz(): { status: 'ok' } {
@@ -19,13 +18,8 @@ export class HealthController {
   @Get('readyz')
   async readyz(@Res() res: Response): Promise<void> {
     const report = await this.readiness.report();
-    res.status(report.ready ? 200 : 503).json({ status: report.ready ? 'ready' : 'not-ready', checks: report.checks });
-  }
-
-  @Get('metrics')
-  @Header('Cache-Control', 'no-store')
-  async metricsText(@Res() res: Response): Promise<void> {
-    res.setHeader('Content-Type', this.metrics.registry.contentType);
-    res.send(await this.metrics.registry.metrics());
+    res
+      .status(report.ready ? 200 : 503)
+      .json({ status: report.ready ? 'ready' : 'not-ready', checks: report.checks });
   }
 }

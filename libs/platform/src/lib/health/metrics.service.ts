@@ -22,7 +22,12 @@ export class MetricsService {
     return this.reuse(name) ?? new Gauge({ name, help, labelNames, registers: [this.registry] });
   }
 
-  histogram<L extends string>(name: string, help: string, buckets: number[], labelNames: L[] = []): Histogram<L> {
+  histogram<L extends string>(
+    name: string,
+    help: string,
+    buckets: number[],
+    labelNames: L[] = [],
+  ): Histogram<L> {
     return this.reuse(name) ?? new Histogram({ name, help, buckets, labelNames, registers: [this.registry] });
   }
 

@@ -7,3 +7,4 @@ export * from './lib/kafka-events';
 export * from './lib/kafka-topics';
 export * from './lib/http';
 export * from './lib/redis-keys';
+export * from './lib/asyncapi';

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * Every error code the platform answers with, on any transport.
  * The contract (docs/protocol) names them; adding is fine, renaming is not.
@@ -72,10 +74,11 @@ export function httpStatusOf(code: ErrorCode | RejectionCode): number {
   return (HTTP_STATUS as Record<string, number>)[code] ?? 400;
 }
 
-/** The body of every HTTP error and the `error` of every failed socket ack. */
-export interface ErrorBody {
-  code: ErrorCode | RejectionCode;
-  message: string;
-  details?: unknown;
-  retryAfterMs?: number;
-}
+/** The `error` of every HTTP error body and of every failed socket ack. */
+export const contractErrorSchema = z.object({
+  code: z.enum([...ERROR_CODES, ...REJECTION_CODES]).describe('What went wrong, for programs'),
+  message: z.string().describe('What went wrong, for people'),
+  details: z.unknown().optional().describe('The offending fields of an INVALID_PAYLOAD, and the like'),
+  retryAfterMs: z.number().int().optional().describe('When a retry may succeed (RATE_LIMITED, SLOW_MODE…)'),
+});
+export type ErrorBody = z.infer<typeof contractErrorSchema>;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { epochMsSchema, roleSchema, roomIdSchema, userIdSchema } from './primitives';
 import { liveSessionSchema, roomSettingsSchema, type LiveSession, type RoomSettings } from './danmaku';
-import { ERROR_CODES, REJECTION_CODES } from './error-codes';
+import { contractErrorSchema } from './error-codes';
 
 // ---- auth ----
 export const usernameSchema = z
@@ -214,14 +214,7 @@ export const auditPageSchema = z.object({
   nextCursor: z.string().nullable(),
 });
 /** Every HTTP error: `{error: {code, message, details?}}`. */
-export const errorBodySchema = z.object({
-  error: z.object({
-    code: z.enum([...ERROR_CODES, ...REJECTION_CODES]),
-    message: z.string(),
-    details: z.unknown().optional(),
-    retryAfterMs: z.number().int().optional(),
-  }),
-});
+export const errorBodySchema = z.object({ error: contractErrorSchema });
 
 // ---- replay ----
 const intFromQuery = (min: number, max?: number) =>

@@ -1,5 +1,10 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { PlatformModule } from '@danmaku/platform';
+import {
+  MODERATION_HTTP_LIMITS,
+  PlatformModule,
+  httpRateLimitProviders,
+  loadHttpRateLimitConfig,
+} from '@danmaku/platform';
 import { AccessService } from './access/access.service';
 import { AuthenticatedGuard } from './access/authenticated.guard';
 import { ModeratorsRepository } from './access/moderators.repository';
@@ -57,6 +62,8 @@ export class AppModule {
       ],
       providers: [
         { provide: MODERATION_CONFIG, useValue: config },
+        // Per address before authentication, per user after (HTTP_RATE_LIMIT_*).
+        ...httpRateLimitProviders(loadHttpRateLimitConfig(MODERATION_HTTP_LIMITS)),
         Clock,
         // messaging
         KafkaConnection,

@@ -1,5 +1,10 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { PlatformModule } from '@danmaku/platform';
+import {
+  PlatformModule,
+  REPLAY_HTTP_LIMITS,
+  httpRateLimitProviders,
+  loadHttpRateLimitConfig,
+} from '@danmaku/platform';
 import type { ReplayConfig } from './config/replay.config';
 import { ReplayConfigModule } from './config/replay-config.module';
 import { IngestModule } from './ingest/ingest.module';
@@ -25,6 +30,8 @@ export class AppModule {
         DensityModule,
         RetentionModule,
       ],
+      // Public reads: limited per client address (HTTP_RATE_LIMIT_*).
+      providers: httpRateLimitProviders(loadHttpRateLimitConfig(REPLAY_HTTP_LIMITS)),
     };
   }
 }

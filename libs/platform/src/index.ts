@@ -18,3 +18,8 @@ export * from './lib/platform.module';
 export * from './lib/bootstrap';
 export * from './lib/redis/persistence';
 export * from './lib/openapi';
+export * from './lib/http/client-address';
+export * from './lib/http/security-headers';
+export * from './lib/process/fatal-errors';
+export * from './lib/http/rate-limit/rate-limiter';
+export * from './lib/http/rate-limit/http-rate-limit';

@@ -1,32 +1,31 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
-import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { APP_LOGGER, REDIS } from '@danmaku/platform';
+import { APP_LOGGER, REDIS, RedisRateLimiter, type RateLimitVerdict } from '@danmaku/platform';
 import { AUTH_CONFIG, type AuthConfig } from '../config/auth.config';
-import { orUnavailable } from '../common/unavailable';
 
 export type LimitName =
   'loginFailuresByUsername' | 'loginFailuresByIp' | 'registrationsByIp' | 'guestTokensByIp';
 
 /** `null`: allowed. A number: blocked for that many more ms. */
-export type LimitVerdict = number | null;
+export type LimitVerdict = RateLimitVerdict;
 
 /**
- * Fixed-window counters in Redis (rate-limiter-flexible), shared by every auth instance.
+ * Auth's budgets, on the shared Redis limiter of libs/platform (the one replay and
+ * moderation use for their HTTP limits), so every auth instance shares them.
  * Keys: `auth:rl:<limit>:<key>` (private to auth).
  */
 @Injectable()
 export class RateLimitRepository {
-  private readonly limiters: Record<LimitName, RateLimiterRedis>;
+  private readonly limiters: Record<LimitName, RedisRateLimiter>;
 
   constructor(
     @Inject(REDIS) redis: Redis,
     @Inject(AUTH_CONFIG) config: AuthConfig,
-    @Inject(APP_LOGGER) private readonly logger: Logger,
+    @Inject(APP_LOGGER) logger: Logger,
   ) {
-    const make = (keyPrefix: string, points: number, duration: number) =>
-      new RateLimiterRedis({ storeClient: redis, keyPrefix, points, duration, rejectIfRedisNotReady: true });
+    const make = (keyPrefix: string, points: number, durationSec: number) =>
+      new RedisRateLimiter(redis, keyPrefix, { points, durationSec }, logger);
     this.limiters = {
       loginFailuresByUsername: make(
         'auth:rl:login-user',
@@ -44,26 +43,16 @@ export class RateLimitRepository {
   }
 
   /** Whether the budget is already used up, without spending from it. */
-  async check(limit: LimitName, key: string): Promise<LimitVerdict> {
-    const limiter = this.limiters[limit];
-    const res = await orUnavailable(this.logger, `rate-limit.get.${limit}`, () => limiter.get(key));
-    if (res && res.consumedPoints >= limiter.points) return Math.max(1, res.msBeforeNext);
-    return null;
+  check(limit: LimitName, key: string): Promise<LimitVerdict> {
+    return this.limiters[limit].check(key);
   }
 
   /** Spends one point; blocked (ms) when that went over the budget. */
-  async consume(limit: LimitName, key: string): Promise<LimitVerdict> {
-    try {
-      await this.limiters[limit].consume(key);
-      return null;
-    } catch (rejection) {
-      // The library rejects with a RateLimiterRes when over budget and an Error when Redis failed.
-      if (rejection instanceof RateLimiterRes) return Math.max(1, rejection.msBeforeNext);
-      return orUnavailable(this.logger, `rate-limit.consume.${limit}`, () => Promise.reject(rejection));
-    }
+  consume(limit: LimitName, key: string): Promise<LimitVerdict> {
+    return this.limiters[limit].consume(key);
   }
 
-  async reset(limit: LimitName, key: string): Promise<void> {
-    await orUnavailable(this.logger, `rate-limit.delete.${limit}`, () => this.limiters[limit].delete(key));
+  reset(limit: LimitName, key: string): Promise<void> {
+    return this.limiters[limit].reset(key);
   }
 }

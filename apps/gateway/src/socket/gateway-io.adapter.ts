@@ -54,6 +54,14 @@ export class GatewayIoAdapter extends IoAdapter {
     const pub = this.pub;
     const sub = this.sub;
     const metrics = this.app.get(MetricsService);
+    guardPublish(
+      pub,
+      metrics.counter(
+        'gateway_adapter_publish_errors_total',
+        'Redis adapter publishes that failed (lost cross-instance messages)',
+      ),
+      this.logger,
+    );
     const Adapter = backpressureAdapter({
       maxBufferedBytes: this.config.GATEWAY_SOCKET_BUFFER_BYTES,
       graceMs: this.config.GATEWAY_SLOW_CONSUMER_GRACE_MS,
@@ -118,4 +126,21 @@ export class GatewayIoAdapter extends IoAdapter {
     this.pub?.disconnect();
     this.sub?.disconnect();
   }
+}
+
+/**
+ * The Redis adapter calls `pubClient.publish()` without handling the promise, so a Redis
+ * blip (ioredis rejects after its retries) became an unhandled rejection, which now exits
+ * the process. Catch it, count it and log it: the message to other instances is lost
+ * either way, the local sockets keep being served.
+ * https://github.com/socketio/socket.io-redis-adapter/blob/8.3.0/lib/index.ts (publish calls)
+ */
+function guardPublish(client: Redis, failures: { inc(): void }, logger: Logger): void {
+  const publish = client.publish.bind(client) as (...args: unknown[]) => Promise<number>;
+  (client as unknown as { publish: (...args: unknown[]) => Promise<number> }).publish = (...args) =>
+    publish(...args).catch((err: unknown) => {
+      failures.inc();
+      logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'redis adapter publish failed');
+      return 0;
+    });
 }

@@ -9,6 +9,10 @@ import { MetricsService } from './health/metrics.service';
 import { httpMetricsMiddleware } from './http/http-metrics.middleware';
 import { applyCors, loadCorsConfig, type CorsConfig } from './http/cors';
 import { HttpExceptionFilter } from './http/http-exception.filter';
+import { applyTrustedProxies, loadTrustedProxies, type TrustedProxies } from './http/client-address';
+import { applySecurityHeaders } from './http/security-headers';
+import { APP_LOGGER } from './platform.module';
+import { installFatalErrorHandlers, type FatalLogger } from './process/fatal-errors';
 
 /** `INSTANCE_ID`, else host-pid: names this process in logs, metrics and Kafka client ids. */
 export function instanceIdFromEnv(env: NodeJS.ProcessEnv = process.env): string {
@@ -17,7 +21,9 @@ export function instanceIdFromEnv(env: NodeJS.ProcessEnv = process.env): string 
 
 /**
  * Parses config (exiting with every bad variable named), builds the Nest app, applies
- * the contract error filter and CORS (when asked) and starts listening.
+ * the contract error filter, helmet, the trusted proxies (`TRUSTED_PROXIES`) and CORS (when
+ * asked) and starts listening. An error nobody handled (a rejected promise, a throw in a
+ * callback, a failed start) is logged with the app and instance and exits 1.
  */
 export async function runHttpApp(opts: {
   app: string;
@@ -28,15 +34,20 @@ export async function runHttpApp(opts: {
   /** Answer browsers from the origins in `CORS_ALLOWED_ORIGINS` (see `loadCorsConfig`). */
   cors?: boolean;
 }): Promise<INestApplication> {
+  const instanceId = instanceIdFromEnv();
+  let appLogger: FatalLogger | undefined;
+  installFatalErrorHandlers({ app: opts.app, instanceId, logger: () => appLogger });
   let config: unknown;
   let cors: CorsConfig | undefined;
   let metricsPort = 0;
+  let trustedProxies: TrustedProxies;
   try {
     config = opts.loadConfig();
     if (opts.cors) cors = loadCorsConfig();
     const metrics = metricsPortFor(opts.port(config as never), (config as CommonConfig).METRICS_PORT);
     if (typeof metrics === 'string') throw new ConfigError([metrics]);
     metricsPort = metrics;
+    trustedProxies = loadTrustedProxies();
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`${opts.app}: ${e.message}\n`);
@@ -44,14 +55,16 @@ export async function runHttpApp(opts: {
     }
     throw e;
   }
-  const instanceId = instanceIdFromEnv();
   const module = opts.createModule(config as never, instanceId);
   const nest = await NestFactory.create(module as never, { bufferLogs: true });
   const logger = nest.get(Logger);
+  appLogger = nest.get<FatalLogger>(APP_LOGGER);
   nest.useLogger(logger);
   nest.useGlobalFilters(new HttpExceptionFilter());
   nest.use(httpMetricsMiddleware(nest.get(MetricsService)));
   nest.enableShutdownHooks();
+  applySecurityHeaders(nest);
+  applyTrustedProxies(nest, trustedProxies);
   if (cors) applyCors(nest, cors);
   await opts.configure?.(nest, config as never);
   const port = opts.port(config as never);

@@ -1,4 +1,4 @@
-import { clientKey } from './client-ip';
+import { clientKey, loadTrustedProxies } from './client-address';
 
 describe('clientKey', () => {
   it('keeps IPv4 and unwraps IPv4-mapped IPv6', () => {
@@ -16,5 +16,24 @@ describe('clientKey', () => {
 
   it('passes anything else through unchanged', () => {
     expect(clientKey('unknown')).toBe('unknown');
+  });
+});
+
+describe('loadTrustedProxies', () => {
+  it('trusts no proxy by default', () => {
+    expect(loadTrustedProxies({})).toBe(false);
+  });
+
+  it('reads TRUSTED_PROXIES, falling back to auth’s older TRUST_PROXY', () => {
+    expect(loadTrustedProxies({ TRUSTED_PROXIES: 'loopback, 10.0.0.0/8' })).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+    ]);
+    expect(loadTrustedProxies({ TRUST_PROXY: '2' })).toBe(2);
+    expect(loadTrustedProxies({ TRUSTED_PROXIES: 'false', TRUST_PROXY: 'true' })).toBe(false);
+  });
+
+  it('names the variable when the value is not a proxy list', () => {
+    expect(() => loadTrustedProxies({ TRUSTED_PROXIES: 'yes please!' })).toThrow(/TRUSTED_PROXIES: must be/);
   });
 });

@@ -5,6 +5,7 @@ import { AuthController } from './auth/auth.controller';
 import { AuthService } from './auth/auth.service';
 import { AUTH_CONFIG, type AuthConfig } from './config/auth.config';
 import { JwksController } from './keys/jwks.controller';
+import { KEY_ENCRYPTION_KEY, loadKeyEncryptionKey, type KeyEncryptionKey } from './keys/key-encryption';
 import { SigningKeyRepository } from './keys/signing-key.repository';
 import { SigningKeyService } from './keys/signing-key.service';
 import { SigningKeysController } from './keys/signing-keys.controller';
@@ -25,7 +26,8 @@ import { UsersService } from './users/users.service';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AuthConfig, instanceId: string): DynamicModule {
+  /** `kek`: the key-encryption key main.ts resolved with the config; read from the env when omitted. */
+  static forRoot(config: AuthConfig, instanceId: string, kek?: KeyEncryptionKey): DynamicModule {
     return {
       module: AppModule,
       // No `verifyTokens` (that one reads a JWKS over HTTP): auth feeds the same TokenVerifier
@@ -34,6 +36,8 @@ export class AppModule {
       controllers: [AuthController, UsersController, JwksController, SigningKeysController],
       providers: [
         { provide: AUTH_CONFIG, useValue: config },
+        // A factory, so building the module (e.g. for the OpenAPI document) needs no KEK.
+        { provide: KEY_ENCRYPTION_KEY, useFactory: () => kek ?? loadKeyEncryptionKey() },
         AuthMetrics,
         SigningKeyRepository,
         SigningKeyService,

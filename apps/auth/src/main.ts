@@ -1,22 +1,37 @@
 import 'reflect-metadata';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { runHttpApp } from '@danmaku/platform';
+import { ConfigError, runHttpApp } from '@danmaku/platform';
 import { AppModule } from './app.module';
 import { loadAuthConfig, type AuthConfig } from './config/auth.config';
+import { loadKeyEncryptionKey, type KeyEncryptionKey } from './keys/key-encryption';
 import { setupOpenApi } from './openapi/openapi';
+
+let kek: KeyEncryptionKey;
 
 void runHttpApp({
   app: 'auth',
   cors: true,
-  loadConfig: () => loadAuthConfig(),
+  // The KEK with the config: a missing or malformed AUTH_KEK is named with the other variables.
+  loadConfig: () => {
+    const problems: string[] = [];
+    const attempt = <T>(load: () => T): T | undefined => {
+      try {
+        return load();
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        problems.push(...e.problems);
+        return undefined;
+      }
+    };
+    const config = attempt(() => loadAuthConfig());
+    kek = attempt(() => loadKeyEncryptionKey()) as KeyEncryptionKey;
+    if (problems.length > 0) throw new ConfigError(problems);
+    return config;
+  },
   port: (c: AuthConfig) => c.AUTH_PORT,
-  createModule: (c: AuthConfig, instanceId: string) => AppModule.forRoot(c, instanceId),
-  configure: (nest, c: AuthConfig) => {
-    const app = nest as NestExpressApplication;
-    // Off by default: rate limits then key on the socket peer, and a client cannot pick
-    // its own address with X-Forwarded-For. Turn on only behind a proxy that sets it.
-    app.set('trust proxy', c.TRUST_PROXY);
-    app.disable('x-powered-by');
-    setupOpenApi(app);
+  createModule: (c: AuthConfig, instanceId: string) => AppModule.forRoot(c, instanceId, kek),
+  configure: (nest) => {
+    // Trusted proxies (TRUSTED_PROXIES), helmet and no X-Powered-By: runHttpApp, as in every app.
+    setupOpenApi(nest as NestExpressApplication);
   },
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { SignJWT, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
 import {
@@ -24,6 +25,7 @@ import {
   type HttpResult,
   type RunningApp,
 } from '@danmaku/testing';
+import { loadKeyEncryptionKey, openKeySet } from '../src/keys/key-encryption';
 
 /**
  * The built auth app (two instances on one namespace, started at the same moment) against
@@ -36,6 +38,8 @@ const ISSUER = 'it-issuer';
 const AUDIENCE = 'it-audience';
 const ADMIN = { username: 'root_admin', password: 'root-password-1' };
 const LIMITS = { perUsername: 3, perIp: 6, registerPerIp: 3, guestPerIp: 3 };
+const AUTH_KEK_TEXT = randomBytes(32).toString('base64');
+const KEK = loadKeyEncryptionKey({ AUTH_KEK: AUTH_KEK_TEXT });
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 let a: RunningApp;
@@ -107,7 +111,8 @@ async function signWithRealKey(
   claims: Record<string, unknown>,
   opts: { iat: number; exp: number; aud?: string; iss?: string },
 ) {
-  const set = JSON.parse((await redis.get('auth:signing-keys')) as string);
+  // The set is sealed in Redis (issue 14): only a holder of the KEK can forge with it.
+  const set = JSON.parse(await openKeySet((await redis.get('auth:signing-keys')) as string, KEK));
   const current = set.keys.find((k: { kid: string }) => k.kid === set.currentKid);
   const key = await importJWK(current.privateJwk, 'EdDSA');
   return new SignJWT(claims)
@@ -133,10 +138,11 @@ beforeAll(async () => {
     LOGIN_MAX_FAILURES_PER_IP: String(LIMITS.perIp),
     REGISTER_MAX_PER_IP: String(LIMITS.registerPerIp),
     GUEST_MAX_PER_IP: String(LIMITS.guestPerIp),
+    AUTH_KEK: AUTH_KEK_TEXT,
   };
   // Both at once: they race to create the signing key set and the admin account.
   [a, b] = await Promise.all([
-    spawnApp('auth', { port: portA, env: { ...env, TRUST_PROXY: 'loopback' }, name: 'auth-a' }),
+    spawnApp('auth', { port: portA, env: { ...env, TRUSTED_PROXIES: 'loopback' }, name: 'auth-a' }),
     spawnApp('auth', { port: portB, env, name: 'auth-b' }),
   ]);
   redis = new Redis(infra.redisUrl, { keyPrefix: `${ns}:`, lazyConnect: false });
@@ -795,7 +801,7 @@ describe('auth app (built, two instances, real Redis and Kafka)', () => {
 
   // Last: it spends instance B's registration budget for its socket address (127.0.0.1),
   // part of which earlier tests may have used already.
-  it('ignores X-Forwarded-For unless TRUST_PROXY is set', async () => {
+  it('ignores X-Forwarded-For unless TRUSTED_PROXIES is set', async () => {
     const statuses: number[] = [];
     let limited: HttpResult | undefined;
     for (let i = 0; i <= LIMITS.registerPerIp && !limited; i++) {

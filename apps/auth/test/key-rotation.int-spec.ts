@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Redis from 'ioredis';
@@ -16,6 +17,7 @@ import {
   type HttpResult,
   type RunningApp,
 } from '@danmaku/testing';
+import { loadKeyEncryptionKey, openKeySet } from '../src/keys/key-encryption';
 
 /**
  * Signing key rotation on two built auth instances sharing one namespace, against real
@@ -42,7 +44,10 @@ const env = {
   SIGNING_KEYS_RELOAD_SEC: '1',
   // Every request here comes from 127.0.0.1, and the polls below ask for many guest tokens.
   GUEST_MAX_PER_IP: '100000',
+  // The key set is sealed with it in Redis (the CLI below needs the same one).
+  AUTH_KEK: randomBytes(32).toString('base64'),
 };
+const kek = loadKeyEncryptionKey({ AUTH_KEK: env.AUTH_KEK });
 
 let a: RunningApp;
 let b: RunningApp;
@@ -54,7 +59,11 @@ const jwksKids = async (app: RunningApp) =>
     .map((k) => k.kid)
     .sort();
 const storedKids = async () =>
-  (JSON.parse((await redis.get('auth:signing-keys')) as string).keys as { kid: string }[])
+  (
+    JSON.parse(await openKeySet((await redis.get('auth:signing-keys')) as string, kek)).keys as {
+      kid: string;
+    }[]
+  )
     .map((k) => k.kid)
     .sort();
 

@@ -1,4 +1,10 @@
-import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { errors as joseErrors, importJWK, type CryptoKey, type JWTVerifyGetKey } from 'jose';
 import type { Logger } from 'pino';
 import { ACCESS_TOKEN_ALG, APP_LOGGER, DomainException, ReadinessService } from '@danmaku/platform';
@@ -9,6 +15,7 @@ import {
   type AuthConfig,
 } from '../config/auth.config';
 import { AuthMetrics } from '../metrics/auth-metrics.service';
+import { KeySetSealedError } from './key-encryption';
 import { generateKeySet, pruneKeySet, rotateKeySet, stillVerifies, withoutExpired } from './key-rotation';
 import { SigningKeyRepository, type StoredKeySet } from './signing-key.repository';
 import type { KeyRotation, PublishedJwk, SigningKeySet } from './signing-key.schema';
@@ -38,7 +45,7 @@ const RETRY_MS = 1_000;
  * request, so a new key verifies everywhere as soon as it signs anywhere.
  */
 @Injectable()
-export class SigningKeyService implements OnModuleInit, OnApplicationShutdown {
+export class SigningKeyService implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private loaded: LoadedKeys | null = null;
   private reading: Promise<void> | null = null;
   private queued: Promise<void> | null = null;
@@ -66,8 +73,21 @@ export class SigningKeyService implements OnModuleInit, OnApplicationShutdown {
         'SIGNING_KEY_OVERLAP_SEC is shorter than the token lifetime: tokens signed just before a rotation will be refused before they expire',
       );
     }
-    // Load in the background: a Redis outage at start-up makes the app unready, not dead.
-    this.schedule(0);
+  }
+
+  /**
+   * One read before listening: a key set this AUTH_KEK cannot open refuses the start, with
+   * the reason (KeySetSealedError), instead of serving without keys or replacing them. A
+   * Redis outage only makes the app unready: the reload loop keeps trying in the background.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    try {
+      await this.maintain();
+    } catch (err) {
+      if (err instanceof KeySetSealedError) throw err;
+      this.logger.warn({ err: errorText(err) }, 'cannot load signing keys yet');
+    }
+    this.schedule(this.loaded ? this.reloadMs : RETRY_MS);
   }
 
   onApplicationShutdown(): void {
@@ -217,7 +237,11 @@ export class SigningKeyService implements OnModuleInit, OnApplicationShutdown {
       this.maintain().then(
         () => this.schedule(this.reloadMs),
         (err: unknown) => {
-          this.logger.warn({ err: errorText(err) }, 'cannot load signing keys');
+          // Sealed with another KEK later on (say, an instance started with the wrong one
+          // rotated nothing, but an operator restored a dump): keep the keys in memory, shout.
+          if (err instanceof KeySetSealedError)
+            this.logger.error({ err: err.message }, 'cannot open the signing key set');
+          else this.logger.warn({ err: errorText(err) }, 'cannot load signing keys');
           this.schedule(this.loaded ? this.reloadMs : RETRY_MS);
         },
       );

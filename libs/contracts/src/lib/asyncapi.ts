@@ -2,6 +2,27 @@ import { z } from 'zod';
 import { CLIENT_COMMANDS, SERVER_EVENTS, ackSchema } from './socket-events';
 
 type JsonObject = Record<string, unknown>;
+type Ref = { $ref: string };
+
+export interface AsyncApiMessage {
+  /** The Socket.IO event name (or `<event> ack`). */
+  name: string;
+  title: string;
+  summary: string;
+  /** JSON Schema (draft-07) of the payload. */
+  payload: JsonObject;
+}
+
+export interface AsyncApiOperation {
+  /** `receive`: a client command the gateway receives; `send`: an event it pushes. */
+  action: 'receive' | 'send';
+  channel: Ref;
+  title: string;
+  summary: string;
+  messages: Ref[];
+  /** The ack of a command. */
+  reply?: { channel: Ref; messages: Ref[] };
+}
 
 /** Where the channel of every event lives in the document. */
 const CHANNEL = 'root';
@@ -48,8 +69,8 @@ export interface AsyncApiOptions {
  */
 export function asyncApiDocument(options: AsyncApiOptions) {
   const url = new URL(options.gatewayUrl);
-  const messages: Record<string, JsonObject> = {};
-  const operations: Record<string, JsonObject> = {};
+  const messages: Record<string, AsyncApiMessage> = {};
+  const operations: Record<string, AsyncApiOperation> = {};
   const messageRef = (id: string) => ({ $ref: `#/channels/${CHANNEL}/messages/${id}` });
 
   for (const [event, command] of Object.entries(CLIENT_COMMANDS)) {

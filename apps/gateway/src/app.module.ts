@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { PlatformModule } from '@danmaku/platform';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
 import { DanmakuService } from './danmaku/danmaku.service';
+import { DocsModule } from './docs/docs.module';
 import { NonceRepository } from './danmaku/nonce.repository';
 import { SendGateRepository } from './danmaku/send-gate.repository';
 import { SubmissionPublisher } from './danmaku/submission.publisher';
@@ -27,7 +28,10 @@ export class AppModule {
   static forRoot(config: GatewayConfig, instanceId: string): DynamicModule {
     return {
       module: AppModule,
-      imports: [PlatformModule.forRoot({ app: 'gateway', instanceId, config, verifyTokens: true })],
+      imports: [
+        PlatformModule.forRoot({ app: 'gateway', instanceId, config, verifyTokens: true }),
+        DocsModule.forRoot(config),
+      ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         SocketServerRef,

@@ -66,6 +66,8 @@ export function appEnv(base = process.env) {
   env.KAFKA_BROKERS ||= '127.0.0.1:9092';
   env.REDIS_URL ||= 'redis://127.0.0.1:6379';
   for (const { port, portEnv } of Object.values(SERVICES)) env[portEnv] ||= String(port);
+  // The AsyncAPI document names it, and the other apps' API pages link to its /docs.
+  env.GATEWAY_PUBLIC_URL ||= `http://127.0.0.1:${env.GATEWAY_PORT}`;
   return env;
 }
 
@@ -314,7 +316,10 @@ async function main() {
         `  (infra ${fmtSecs(tInfra - t0)}, build ${fmtSecs(tBuilt - tInfra)}, apps ${fmtSecs(now - tSpawn)})`,
       ),
   );
-  for (const app of APP_NAMES) log.info(`  ${app.padEnd(width)}  http://127.0.0.1:${appPort(app, env)}`);
+  for (const app of APP_NAMES) {
+    const url = `http://127.0.0.1:${appPort(app, env)}`;
+    log.info(`  ${app.padEnd(width)}  ${url}${app === 'web' ? '' : c.dim(`  (docs: ${url}/docs)`)}`);
+  }
   const web = `http://127.0.0.1:${appPort('web', env)}`;
   log.info(
     `${c.bold('open')} ${c.bold(web)} — live room (guest or sign in), ${web}/replay.html, ${web}/moderate.html (as ${env.ADMIN_USERNAME})`,

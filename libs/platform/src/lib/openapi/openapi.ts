@@ -1,9 +1,13 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { z } from 'zod';
+import { commonEnvShape, parseEnv } from '../config/config';
 import { HealthController } from '../health/health.controller';
 import { BEARER_SCHEME } from './api-route.decorator';
 import { controllerRoutes } from './http-routes';
 import { componentSchemas, type OpenApiSchemas } from './openapi-schemas';
+
+const gatewayUrlEnv = z.object({ GATEWAY_PUBLIC_URL: commonEnvShape.GATEWAY_PUBLIC_URL });
 
 /** Where the browsable document lives; `/docs-json` has the raw OpenAPI JSON. */
 export const DOCS_PATH = 'docs';
@@ -17,6 +21,16 @@ export interface OpenApiOptions {
    * documented with `bearer: true`; `none`: no bearer scheme at all.
    */
   bearer: 'every-route' | 'per-route' | 'none';
+  /**
+   * The gateway's public URL, whose `/docs` (the socket protocol, AsyncAPI) the page links to.
+   * Default: `GATEWAY_PUBLIC_URL`, which every app's config already validated at start-up.
+   */
+  gatewayUrl?: string;
+}
+
+/** The gateway's AsyncAPI page, linked from every OpenAPI page. */
+export function socketProtocolDocsUrl(gatewayUrl: string): string {
+  return `${gatewayUrl.replace(/\/+$/, '')}/docs`;
 }
 
 /**
@@ -30,9 +44,15 @@ export interface OpenApiOptions {
  * ```
  */
 export function setupOpenApi(app: INestApplication, options: OpenApiOptions): OpenAPIObject {
+  const gatewayUrl = options.gatewayUrl ?? parseEnv(gatewayUrlEnv).GATEWAY_PUBLIC_URL;
+  const socketDocs = socketProtocolDocsUrl(gatewayUrl);
   const builder = new DocumentBuilder()
     .setTitle(options.title)
-    .setDescription(options.description)
+    .setDescription(
+      `${options.description}\n\nLive danmaku travel over the gateway's Socket.IO protocol: ` +
+        `[its AsyncAPI document](${socketDocs}).`,
+    )
+    .setExternalDoc('Socket protocol (AsyncAPI)', socketDocs)
     .setVersion('1');
   if (options.bearer !== 'none') {
     builder.addBearerAuth(

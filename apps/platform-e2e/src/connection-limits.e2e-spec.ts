@@ -40,6 +40,31 @@ describe('connection limits and outage codes (real gateways)', () => {
     expect(await emitAck(socket, 'room:join', { roomId: rooms[3] })).toMatchObject({ ok: true });
   });
 
+  it('refuses a Zalgo danmaku (TOO_MANY_MARKS) and one over the byte bound (TOO_LONG), and sends NFC text', async () => {
+    // Issue 14, item 4: 8 graphemes, well under maxLength, yet ~500 bytes of stacked marks.
+    const user = await newUser(stack, 'zalgo');
+    const socket = await connectViewer(stack.gateways[0].url, user.token);
+    sockets.push(socket);
+    const roomId = roomName();
+    expect(await emitAck(socket, 'room:join', { roomId })).toMatchObject({ ok: true });
+    const marks = Array.from({ length: 30 }, (_, i) => String.fromCodePoint(0x300 + i)).join('');
+    const zalgo = [...'he comes'].map((c) => c + marks).join('');
+    expect(await emitAck(socket, 'danmaku:send', { roomId, text: zalgo })).toMatchObject({
+      ok: false,
+      error: { code: 'TOO_MANY_MARKS', details: { maxMarksPerGrapheme: 6, marks: 30, path: 'text' } },
+    });
+    // 500 emoji: within a maxLength of 500 graphemes, but 2,000+ bytes with the flag pairs.
+    expect(await emitAck(socket, 'danmaku:send', { roomId, text: '🇯🇵'.repeat(300) })).toMatchObject({
+      ok: false,
+      error: { code: 'TOO_LONG', details: { maxBytes: 2048, bytes: 2400 } },
+    });
+    const batch = new Promise<{ items: { text: string }[] }>((resolve) =>
+      socket.once('danmaku:batch', resolve),
+    );
+    expect(await emitAck(socket, 'danmaku:send', { roomId, text: 'Cafe\u0301' })).toMatchObject({ ok: true });
+    expect((await batch).items[0].text).toBe('Caf\u00e9');
+  });
+
   it('refuses a connection with UNAVAILABLE when the token cannot be checked, and UNAUTHORIZED when it is bad', async () => {
     const user = await newUser(stack, 'outage');
     // A gateway whose key set (JWKS) is unreachable: it cannot check any token.

@@ -54,6 +54,20 @@ describe('loadAuthConfig', () => {
     expect(loadAuthConfig({ ADMIN_USERNAME: '', ADMIN_PASSWORD: '' }).ADMIN_USERNAME).toBeUndefined();
   });
 
+  it('refuses to start in production without an admin password, naming it', () => {
+    expect(() => loadAuthConfig({ NODE_ENV: 'production' })).toThrow(
+      /ADMIN_PASSWORD: required when NODE_ENV=production: there is no default admin password/,
+    );
+    expect(() =>
+      loadAuthConfig({ NODE_ENV: 'production', ADMIN_USERNAME: 'root', ADMIN_PASSWORD: '' }),
+    ).toThrow(/ADMIN_PASSWORD: required when ADMIN_USERNAME/);
+    expect(
+      loadAuthConfig({ NODE_ENV: 'production', ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'long enough' }),
+    ).toMatchObject({ ADMIN_USERNAME: 'root' });
+    // Outside production an app without an admin still starts (tests, local runs).
+    expect(loadAuthConfig({ NODE_ENV: 'development' }).ADMIN_PASSWORD).toBeUndefined();
+  });
+
   it('applies the contract rules to the admin credentials', () => {
     expect(() => loadAuthConfig({ ADMIN_USERNAME: 'no spaces', ADMIN_PASSWORD: 'short' })).toThrow(
       /ADMIN_USERNAME[\s\S]*ADMIN_PASSWORD|ADMIN_PASSWORD[\s\S]*ADMIN_USERNAME/,

@@ -105,6 +105,19 @@ export const authEnvSchema = z
         message: 'required when ADMIN_PASSWORD is set',
       });
     }
+    // Production never runs on a default or forgotten admin password: the deployment names one.
+    if (
+      env.NODE_ENV === 'production' &&
+      env.ADMIN_USERNAME === undefined &&
+      env.ADMIN_PASSWORD === undefined
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ADMIN_PASSWORD'],
+        message:
+          'required when NODE_ENV=production: there is no default admin password; set ADMIN_USERNAME and ADMIN_PASSWORD',
+      });
+    }
   });
 export type AuthConfig = z.infer<typeof authEnvSchema>;
 

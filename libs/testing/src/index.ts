@@ -5,4 +5,5 @@ export * from './lib/app-process';
 export * from './lib/socket-client';
 export * from './lib/namespace-cleanup';
 export * from './lib/broker-pause';
+export * from './lib/raw-message';
 export * from './lib/fixtures';

@@ -30,12 +30,12 @@ export function renderAsyncApiPage(doc: AsyncApiDocument, jsonPath: string): str
     const message = byRef(op.messages[0].$ref);
     const reply = op.reply && byRef(op.reply.messages[0].$ref);
     return (
-      `<tr><td><code>${escapeHtml(op.title)}</code></td><td>${inline(op.summary)}</td>` +
-      `<td>${schemaBlock('payload', message.payload)}${reply ? schemaBlock('ack', reply.payload) : ''}</td></tr>`
+      `<tr><td><code>${escapeHtml(op.title)}</code></td><td>${inline(op.summary)}` +
+      `${schemaBlock('payload schema', message.payload)}${reply ? schemaBlock('ack schema', reply.payload) : ''}</td></tr>`
     );
   };
   const table = (ops: AsyncApiOperation[]) =>
-    `<table><thead><tr><th>event</th><th>what</th><th>schemas</th></tr></thead><tbody>\n${ops
+    `<table><thead><tr><th>event</th><th>what</th></tr></thead><tbody>\n${ops
       .map(row)
       .join('\n')}\n</tbody></table>`;
   const server = doc.servers.gateway;
@@ -53,6 +53,8 @@ pre { padding: .5rem; overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; vertical-align: top; border-bottom: 1px solid #ddd; padding: .4rem; }
 td:first-child { white-space: nowrap; }
+details { margin: .2rem 0; }
+summary { cursor: pointer; color: #555; }
 </style>
 </head>
 <body>

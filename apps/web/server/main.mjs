@@ -86,8 +86,53 @@ const PAGES = {
   '/moderate': '/moderate.html',
 };
 
+/** `scheme://host[:port]` of a URL, or undefined for a relative one (same origin). */
+function originOf(url) {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The pages' Content-Security-Policy, from the same runtime config the pages read: scripts
+ * and styles only from here, network only to the configured APIs (the gateways over
+ * polling and WebSocket), media from here or WEB_VIDEO_URL's origin. What the libraries
+ * need: artplayer sets inline styles and builds its icons and subtitles from data:/blob:
+ * URLs; artplayer-plugin-danmuku runs its layout in a Worker made from a blob: (or data:) URL.
+ */
+function contentSecurityPolicy(config) {
+  const apis = new Set([config.authUrl, config.moderationUrl, config.replayUrl, ...config.gateways]);
+  const connect = ["'self'"];
+  for (const url of apis) connect.push(url);
+  for (const url of config.gateways) connect.push(url.replace(/^http/, 'ws'));
+  const video = originOf(config.videoUrl);
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    `media-src 'self' blob:${video ? ` ${video}` : ''}`,
+    `connect-src ${connect.join(' ')}`,
+    "worker-src 'self' blob: data:",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+/** On every answer: no sniffing, no framing, no referrer leaking room ids to other sites. */
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+};
+
 function send(res, status, body, type = 'text/plain; charset=utf-8') {
-  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+  res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': type, 'cache-control': 'no-store' });
   res.end(body);
 }
 
@@ -119,11 +164,13 @@ const server = createServer((req, res) => {
   // Hashed assets never change; pages and the rest are revalidated.
   const cache = rel.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache';
   const headers = {
+    ...SECURITY_HEADERS,
     'content-type': type,
     'cache-control': cache,
     'accept-ranges': 'bytes',
-    'x-content-type-options': 'nosniff',
   };
+  if (type.startsWith('text/html'))
+    headers['content-security-policy'] = contentSecurityPolicy(runtimeConfig(req.headers.host));
   // Byte ranges: browsers fetch video that way (and need them to seek).
   const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range || '');
   if (range && (range[1] || range[2])) {

@@ -491,6 +491,9 @@ transaction.state.log.num.partitions=10
 
 # Consumers join immediately (no 3s wait for more members).
 group.initial.rebalance.delay.ms=0
+# Groups may fail over fast: moderation's decide group uses a 2 s session timeout
+# (MODERATION_GROUP_SESSION_TIMEOUT_MS), below the broker's default floor of 6 s.
+group.min.session.timeout.ms=1000
 
 # Threads sized for a small (2-core) machine.
 num.network.threads=3

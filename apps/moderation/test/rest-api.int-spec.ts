@@ -482,7 +482,7 @@ describe('operations', () => {
     expect((await httpJson('GET', `${stack.url}/healthz`)).body).toEqual({ status: 'ok' });
     const ready = await httpJson('GET', `${stack.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(ready.body.checks).toEqual({ redis: true, 'kafka-broker': true, 'kafka-producer': true, 'kafka-consumer:decide': true });
+    expect(ready.body.checks).toEqual({ redis: true, 'kafka-broker': true, 'kafka-producer': true, 'kafka:moderation.decide': true });
     const metrics = await fetch(`${stack.metricsUrl}/metrics`).then((r) => r.text());
     expect(metrics).toContain('moderation_decisions_total');
     expect(metrics).toContain('process_cpu_user_seconds_total');

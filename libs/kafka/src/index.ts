@@ -6,3 +6,4 @@ export * from './lib/typed-consumer';
 export * from './lib/batching-publisher';
 export * from './lib/broker-probe';
 export * from './lib/dead-letter';
+export * from './lib/consumer-host';

@@ -1,54 +1,36 @@
-import { randomBytes } from 'node:crypto';
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { KAFKA_TOPICS } from '@danmaku/contracts';
-import { KafkaClient, TypedConsumer } from '@danmaku/kafka';
-import { APP_IDENTITY, APP_LOGGER, ReadinessService, type AppIdentity } from '@danmaku/platform';
-import type { Logger } from 'pino';
+import { ConsumerHost } from '@danmaku/kafka';
+import { APP_IDENTITY, type AppIdentity } from '@danmaku/platform';
+import { instancePurpose } from './instance-group';
 import { RoomFanoutService } from './room-fanout.service';
 
 /**
  * Every gateway instance reads every partition of `danmaku.accepted.v1` and writes each
  * room's danmaku to its own sockets (goim's comets do the same; ADR 0008). No instance
  * depends on another for live delivery: one dying freezes nobody else's rooms, and the
- * Redis adapter stays out of the hot path (it still carries notices, settings and
- * retractions across instances).
+ * Redis adapter stays out of the hot path (it still carries notices across instances).
  *
  * The group is this process's own and starts at the live edge: earlier danmaku are in the
  * recent buffer (written by moderation before it published them), which is where a
  * (re)joining viewer catches up from. Handling never waits for a merge window, so the next
- * fetch overlaps the current window, and offsets are not committed (nothing resumes from them).
+ * fetch overlaps the current window, and offsets are not committed (nothing resumes from
+ * them). `/readyz` checks `kafka:gateway.fanout`.
  */
 @Injectable()
-export class AcceptedConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly consumer: TypedConsumer<typeof KAFKA_TOPICS.danmakuAccepted.schema>;
-
-  constructor(
-    kafka: KafkaClient,
-    private readonly fanout: RoomFanoutService,
-    readiness: ReadinessService,
-    @Inject(APP_IDENTITY) identity: AppIdentity,
-    @Inject(APP_LOGGER) private readonly logger: Logger,
-  ) {
-    this.consumer = new TypedConsumer(kafka, {
+export class AcceptedConsumer {
+  constructor(host: ConsumerHost, fanout: RoomFanoutService, @Inject(APP_IDENTITY) identity: AppIdentity) {
+    host.add({
       topic: KAFKA_TOPICS.danmakuAccepted,
       app: 'gateway',
-      purpose: `fanout.${identity.instanceId}.${randomBytes(4).toString('hex')}`,
+      purpose: instancePurpose('fanout', identity.instanceId),
+      name: 'fanout',
       fromBeginning: false,
       commitOffsets: false,
       partitionsConsumedConcurrently: KAFKA_TOPICS.danmakuAccepted.partitions,
       // Under load, at most one fetch per 5 ms: fewer, larger fetches per gateway.
       minCycleMs: 5,
-      handleBatch: async (messages) => this.fanout.enqueue(messages.map((m) => m.value)),
-      onSkip: (info) => this.logger.warn(info, 'accepted event skipped'),
+      handleBatch: async (messages) => fanout.enqueue(messages.map((m) => m.value)),
     });
-    readiness.register('kafka-fanout', () => this.consumer.isReady);
-  }
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.consumer.start();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.consumer.stop().catch(() => undefined);
   }
 }

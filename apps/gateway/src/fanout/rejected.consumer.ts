@@ -1,51 +1,45 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { Logger } from 'pino';
+import { Inject, Injectable } from '@nestjs/common';
 import { KAFKA_TOPICS, type DanmakuRejected } from '@danmaku/contracts';
-import { KafkaClient, TypedConsumer, type ConsumedMessage } from '@danmaku/kafka';
-import { APP_LOGGER, MetricsService, ReadinessService } from '@danmaku/platform';
+import { ConsumerHost, type ConsumedMessage } from '@danmaku/kafka';
+import { APP_IDENTITY, MetricsService, type AppIdentity } from '@danmaku/platform';
 import { SocketServerRef } from '../socket/socket-server.ref';
+import { instancePurpose } from './instance-group';
 
-/** Tells a sender, and only that socket, why its danmaku was refused. */
+/**
+ * Tells a sender, and only that socket, why its danmaku was refused. Every instance reads
+ * every rejection (its own group) and answers the senders connected to it; `/readyz` checks
+ * `kafka:gateway.rejections`.
+ */
 @Injectable()
-export class RejectedConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly consumer: TypedConsumer<typeof KAFKA_TOPICS.danmakuRejected.schema>;
+export class RejectedConsumer {
   private readonly rejected;
 
   constructor(
-    kafka: KafkaClient,
+    host: ConsumerHost,
     private readonly server: SocketServerRef,
-    readiness: ReadinessService,
     metrics: MetricsService,
-    @Inject(APP_LOGGER) private readonly logger: Logger,
+    @Inject(APP_IDENTITY) identity: AppIdentity,
   ) {
     this.rejected = metrics.counter(
       'gateway_rejections_delivered_total',
       'danmaku:rejected sent to senders',
       ['code'],
     );
-    this.consumer = new TypedConsumer(kafka, {
+    host.add({
       topic: KAFKA_TOPICS.danmakuRejected,
       app: 'gateway',
-      purpose: 'rejections',
+      purpose: instancePurpose('rejections', identity.instanceId),
+      name: 'rejections',
       fromBeginning: false,
       handleBatch: async (messages) => this.notify(messages),
-      onSkip: (info) => this.logger.warn(info, 'rejected event skipped'),
     });
-    readiness.register('kafka-rejections', () => this.consumer.isReady);
-  }
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.consumer.start();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.consumer.stop().catch(() => undefined);
   }
 
   private notify(messages: ConsumedMessage<DanmakuRejected>[]): void {
     for (const { value } of messages) {
-      // A socket id is also a Socket.IO room, so the adapter finds it on any instance.
-      this.server.io.to(value.origin.socketId).emit('danmaku:rejected', {
+      // A socket id is also a Socket.IO room; only the instance holding it finds it.
+      if (!this.server.io.sockets.sockets.has(value.origin.socketId)) continue;
+      this.server.io.local.to(value.origin.socketId).emit('danmaku:rejected', {
         roomId: value.roomId,
         id: value.id,
         ...(value.nonce ? { nonce: value.nonce } : {}),

@@ -1,53 +1,44 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { Logger } from 'pino';
+import { Inject, Injectable } from '@nestjs/common';
 import { KAFKA_TOPICS, liveRoom, roomIdOfLiveRoom, type RoomEvent } from '@danmaku/contracts';
-import { KafkaClient, TypedConsumer } from '@danmaku/kafka';
-import { APP_LOGGER, ReadinessService } from '@danmaku/platform';
+import { ConsumerHost } from '@danmaku/kafka';
+import { APP_IDENTITY, type AppIdentity } from '@danmaku/platform';
 import { SocketServerRef } from '../socket/socket-server.ref';
 import { userRoom } from '../socket/socket-data';
+import { instancePurpose } from './instance-group';
 
-/** Pushes moderators' actions to viewers: settings, retractions, bans and mutes. */
+/**
+ * Pushes moderators' actions to viewers: settings, retractions, bans and mutes. Every
+ * instance reads every room event (its own group, committed, so a broker restart resumes
+ * where it was) and acts on its own sockets: a ban reaches every gateway from Kafka itself,
+ * never through Redis pub/sub. `/readyz` checks `kafka:gateway.room-events`.
+ */
 @Injectable()
-export class RoomEventsConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly consumer: TypedConsumer<typeof KAFKA_TOPICS.roomEvents.schema>;
-
+export class RoomEventsConsumer {
   constructor(
-    kafka: KafkaClient,
+    host: ConsumerHost,
     private readonly server: SocketServerRef,
-    readiness: ReadinessService,
-    @Inject(APP_LOGGER) private readonly logger: Logger,
+    @Inject(APP_IDENTITY) identity: AppIdentity,
   ) {
-    this.consumer = new TypedConsumer(kafka, {
+    host.add({
       topic: KAFKA_TOPICS.roomEvents,
       app: 'gateway',
-      purpose: 'room-events',
+      purpose: instancePurpose('room-events', identity.instanceId),
+      name: 'room-events',
       fromBeginning: false,
       handleBatch: async (messages) => messages.forEach((m) => this.apply(m.value)),
-      onSkip: (info) => this.logger.warn(info, 'room event skipped'),
     });
-    readiness.register('kafka-room-events', () => this.consumer.isReady);
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    await this.consumer.start();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.consumer.stop().catch(() => undefined);
-  }
-
-  /** A site ban is rare: finding the user's sockets across instances is affordable then. */
-  private async leaveAllLiveRooms(userId: string): Promise<void> {
-    try {
-      const sockets = await this.server.io.in(userRoom(userId)).fetchSockets();
-      for (const s of sockets) for (const room of s.rooms) if (roomIdOfLiveRoom(room) !== null) s.leave(room);
-    } catch (err) {
-      this.logger.warn({ err: String(err), userId }, 'could not remove a site-banned user from rooms');
+  private leaveAllLiveRooms(userId: string): void {
+    for (const id of this.server.io.of('/').adapter.rooms.get(userRoom(userId)) ?? []) {
+      const socket = this.server.io.sockets.sockets.get(id);
+      if (!socket) continue;
+      for (const room of [...socket.rooms]) if (roomIdOfLiveRoom(room) !== null) void socket.leave(room);
     }
   }
 
   private apply(event: RoomEvent): void {
-    const io = this.server.io;
+    const io = this.server.io.local;
     const room = liveRoom(event.roomId);
     switch (event.type) {
       case 'settings.updated':
@@ -79,7 +70,7 @@ export class RoomEventsConsumer implements OnApplicationBootstrap, OnApplication
           message: event.reason ?? 'You are banned from this site',
           ...(event.until ? { until: event.until } : {}),
         });
-        void this.leaveAllLiveRooms(event.userId);
+        this.leaveAllLiveRooms(event.userId);
         return;
       case 'session.started':
       case 'session.ended':

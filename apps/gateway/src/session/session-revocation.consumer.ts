@@ -1,59 +1,41 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { Logger } from 'pino';
+import { Inject, Injectable } from '@nestjs/common';
 import { KAFKA_TOPICS } from '@danmaku/contracts';
-import { KafkaClient, TypedConsumer } from '@danmaku/kafka';
-import { APP_LOGGER, MetricsService, ReadinessService } from '@danmaku/platform';
+import { ConsumerHost } from '@danmaku/kafka';
+import { APP_IDENTITY, MetricsService, type AppIdentity } from '@danmaku/platform';
+import { instancePurpose } from '../fanout/instance-group';
 import { SocketServerRef } from '../socket/socket-server.ref';
 import { authSessionRoom } from '../socket/socket-data';
 
-/** Event name between gateway instances (Redis adapter server-side emit). */
-const REVOKE_EVENT = 'auth-session:revoked';
-
 /**
- * Drops every socket opened with a revoked auth session, on every instance: the instance
- * that consumes the revocation tells the others, and each sends `notice SESSION_REVOKED`
- * then disconnects its own sockets (in that order, which a cross-instance emit +
- * disconnect could not guarantee).
+ * Drops every socket opened with a revoked auth session. Every instance reads every
+ * revocation from Kafka (its own group, committed, so a broker restart resumes where it
+ * was) and acts on its own sockets: `notice SESSION_REVOKED`, then disconnect. No instance
+ * relies on another or on Redis pub/sub to hear of it. `/readyz` checks `kafka:gateway.sessions`.
  */
 @Injectable()
-export class SessionRevocationConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly consumer: TypedConsumer<typeof KAFKA_TOPICS.authSessions.schema>;
+export class SessionRevocationConsumer {
   private readonly dropped;
 
   constructor(
-    kafka: KafkaClient,
+    host: ConsumerHost,
     private readonly server: SocketServerRef,
-    readiness: ReadinessService,
     metrics: MetricsService,
-    @Inject(APP_LOGGER) private readonly logger: Logger,
+    @Inject(APP_IDENTITY) identity: AppIdentity,
   ) {
     this.dropped = metrics.counter(
       'gateway_revoked_sockets_total',
       'Sockets disconnected because their session was revoked',
     );
-    this.consumer = new TypedConsumer(kafka, {
+    host.add({
       topic: KAFKA_TOPICS.authSessions,
       app: 'gateway',
-      purpose: 'sessions',
+      purpose: instancePurpose('sessions', identity.instanceId),
+      name: 'sessions',
       fromBeginning: false,
       handleBatch: async (messages) => {
-        for (const { value } of messages) {
-          this.server.io.serverSideEmit(REVOKE_EVENT, value.sessionId);
-          this.dropLocal(value.sessionId);
-        }
+        for (const { value } of messages) this.dropLocal(value.sessionId);
       },
-      onSkip: (info) => this.logger.warn(info, 'auth session event skipped'),
     });
-    readiness.register('kafka-sessions', () => this.consumer.isReady);
-  }
-
-  async onApplicationBootstrap(): Promise<void> {
-    this.server.io.on(REVOKE_EVENT as never, (sessionId: string) => this.dropLocal(sessionId));
-    await this.consumer.start();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.consumer.stop().catch(() => undefined);
   }
 
   private dropLocal(sessionId: string): void {

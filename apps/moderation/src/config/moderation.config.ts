@@ -38,6 +38,17 @@ export const moderationEnvSchema = z.object({
       'How many accepted danmaku each room keeps for joins and reconnects (`room:{id}:recent`); ' +
         'a `room:join` with an older `sinceSeq` answers `recovered: false`.',
     ),
+  MODERATION_GROUP_SESSION_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(300_000)
+    .default(2000)
+    .describe(
+      'How long the `moderation.decide` group waits for a silent instance (a killed process) before its ' +
+        'partitions move to the others: the longest pause a room sees when one of several instances dies. ' +
+        "The broker's `group.min.session.timeout.ms` must not be above it (tools/infra and compose set 1000).",
+    ),
   MODERATION_DECISION_TTL_SEC: z.coerce
     .number()
     .int()

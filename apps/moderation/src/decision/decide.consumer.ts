@@ -1,84 +1,50 @@
-import {
-  Inject,
-  Injectable,
-  type BeforeApplicationShutdown,
-  type OnApplicationBootstrap,
-} from '@nestjs/common';
-import type { Logger } from 'pino';
+import { Inject, Injectable } from '@nestjs/common';
 import { KAFKA_TOPICS } from '@danmaku/contracts';
-import { KafkaClient, TypedConsumer } from '@danmaku/kafka';
-import { APP_LOGGER, ReadinessService } from '@danmaku/platform';
+import { ConsumerHost } from '@danmaku/kafka';
 import { MODERATION_CONFIG, type ModerationConfig } from '../config/moderation.config';
 import { KafkaConnection } from '../messaging/kafka-connection.service';
-import { DecisionMetrics } from './decision.metrics';
 import { DecisionService } from './decision.service';
 
 /**
  * The decision pipeline's edge: consumes `danmaku.submitted.v1` as group
  * `moderation.decide` in partition batches, each partition in order (up to
- * MODERATION_DECIDE_CONCURRENCY partitions at once, decided together). Offsets are committed
- * only after the batch's decisions are published; a failure retries the same batch.
+ * MODERATION_DECIDE_CONCURRENCY partitions at once, decided together). The next fetch is
+ * read while a batch is decided; offsets are committed only after the batch's decisions
+ * are published, so a failure or a crash redoes it (decisions are idempotent). Several
+ * instances share the partitions; one that dies hands its partitions over after
+ * MODERATION_GROUP_SESSION_TIMEOUT_MS. Started (once the producer is connected) and stopped
+ * by the app's ConsumerHost; `/readyz` checks `kafka:moderation.decide`.
  */
 @Injectable()
-export class DecideConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly consumer: TypedConsumer<typeof KAFKA_TOPICS.danmakuSubmitted.schema>;
-  private stopped = false;
-
+export class DecideConsumer {
   constructor(
-    kafka: KafkaClient,
-    private readonly connection: KafkaConnection,
-    private readonly decisions: DecisionService,
-    readiness: ReadinessService,
-    @Inject(APP_LOGGER) private readonly logger: Logger,
+    host: ConsumerHost,
+    connection: KafkaConnection,
+    decisions: DecisionService,
     @Inject(MODERATION_CONFIG) config: ModerationConfig,
   ) {
-    this.consumer = new TypedConsumer(kafka, {
+    host.add({
       topic: KAFKA_TOPICS.danmakuSubmitted,
       app: 'moderation',
       purpose: 'decide',
       fromBeginning: true,
+      startAfter: () => connection.whenConnected(),
       partitionsConsumedConcurrently: config.MODERATION_DECIDE_CONCURRENCY,
       // The partitions of one fetch are decided together: one snapshot, one decision script
-      // round trip, one recent-buffer append and one produce for all their rooms.
+      // round trip, one recent-buffer append and one produce for all their rooms; the next
+      // fetch gathers what arrives meanwhile.
       coalescePartitions: true,
-      // Offsets are resolved only after a batch's decisions are published; committing them
-      // at most every 500 ms saves a request per batch (a crash redelivers a little more,
-      // and redelivered submissions find their stored decisions).
+      pipelined: true,
       commitIntervalMs: 500,
-      // Under load, at most one fetch-decide-publish cycle per 10 ms: more submissions share
-      // each cycle's round trips. A submission arriving after a quiet spell is decided at once.
-      minCycleMs: 10,
+      sessionTimeoutMs: config.MODERATION_GROUP_SESSION_TIMEOUT_MS,
+      // Backoff between retries stays below the session timeout (heartbeats go on meanwhile).
+      maxRetryDelayMs: Math.min(5000, config.MODERATION_GROUP_SESSION_TIMEOUT_MS),
       handleBatch: async (messages, ctx) => {
-        await this.decisions.decideBatch(
+        await decisions.decideBatch(
           messages.map((m) => m.value),
           ctx.heartbeat,
         );
       },
     });
-    readiness.register('kafka-consumer:decide', () => this.consumer.isReady);
-  }
-
-  onApplicationBootstrap(): void {
-    void this.start();
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    // Waits for the running batch, so its decisions are published before the producer closes.
-    await this.consumer.stop().catch(() => undefined);
-  }
-
-  private async start(): Promise<void> {
-    await this.connection.whenConnected();
-    for (let attempt = 1; !this.stopped; attempt++) {
-      try {
-        await this.consumer.start();
-        return;
-      } catch (err) {
-        const delay = Math.min(5000, 250 * 2 ** Math.min(attempt, 5));
-        this.logger.warn({ err: String(err), attempt, delay }, 'decide consumer failed to start, retrying');
-        await new Promise((r) => setTimeout(r, delay));
-      }
-    }
   }
 }

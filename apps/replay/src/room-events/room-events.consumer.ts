@@ -1,26 +1,17 @@
-import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { KAFKA_TOPICS } from '@danmaku/contracts';
-import { KafkaClient } from '@danmaku/kafka';
-import { ReadinessService } from '@danmaku/platform';
-import { ManagedConsumer } from '../consumers/managed-consumer';
-import { ReplayMetrics } from '../metrics/replay.metrics';
+import { ConsumerHost } from '@danmaku/kafka';
 import { RoomEventsService } from './room-events.service';
 
 /**
  * `room.events.v1` → sessions and retractions (group `replay.room-events`), from the
- * beginning so sessions and tombstones older than this store are known too.
+ * beginning so sessions and tombstones older than this store are known too. Started and
+ * stopped by the app's ConsumerHost; `/readyz` checks `kafka:replay.room-events`.
  */
 @Injectable()
-export class RoomEventsConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly consumer: ManagedConsumer<typeof KAFKA_TOPICS.roomEvents.schema>;
-
-  constructor(
-    kafka: KafkaClient,
-    readiness: ReadinessService,
-    metrics: ReplayMetrics,
-    events: RoomEventsService,
-  ) {
-    this.consumer = new ManagedConsumer(kafka, readiness, {
+export class RoomEventsConsumer {
+  constructor(host: ConsumerHost, events: RoomEventsService) {
+    host.add({
       topic: KAFKA_TOPICS.roomEvents,
       app: 'replay',
       purpose: 'room-events',
@@ -29,13 +20,5 @@ export class RoomEventsConsumer implements OnApplicationBootstrap, BeforeApplica
         await events.apply(messages.map((m) => m.value));
       },
     });
-  }
-
-  onApplicationBootstrap(): void {
-    this.consumer.start();
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.consumer.stop();
   }
 }

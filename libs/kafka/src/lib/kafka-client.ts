@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type LogEntry, type ITopicConfig } from 'kafkajs';
+import { ConfigResourceTypes, Kafka, logLevel, type LogEntry, type ITopicConfig } from 'kafkajs';
 import { topicName, type TopicDefinition } from '@danmaku/contracts';
 import { BrokerProbe } from './broker-probe';
 import { DeadLetterPublisher } from './dead-letter';
@@ -29,6 +29,7 @@ export class KafkaClient {
   readonly probe: BrokerProbe;
   /** Shared by this client's consumers: their poison messages go to `<topic>.dlq`. */
   readonly deadLetters: DeadLetterPublisher;
+  private minSessionTimeout?: Promise<number>;
 
   constructor(readonly options: KafkaClientOptions) {
     this.namespace = options.namespace ?? '';
@@ -53,6 +54,35 @@ export class KafkaClient {
     });
     this.probe = new BrokerProbe(this.kafka, this.logger);
     this.deadLetters = new DeadLetterPublisher(this);
+  }
+
+  /** The brokers' `group.min.session.timeout.ms` (the shortest session a group member may ask for). */
+  async minSessionTimeoutMs(): Promise<number> {
+    this.minSessionTimeout ??= this.describeMinSessionTimeout().catch((error: unknown) => {
+      this.minSessionTimeout = undefined;
+      throw error;
+    });
+    return this.minSessionTimeout;
+  }
+
+  private async describeMinSessionTimeout(): Promise<number> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const { brokers } = await admin.describeCluster();
+      const { resources } = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: brokers.map((b) => ({
+          type: ConfigResourceTypes.BROKER,
+          name: String(b.nodeId),
+          configNames: ['group.min.session.timeout.ms'],
+        })),
+      });
+      const values = resources.flatMap((r) => r.configEntries.map((e) => Number(e.configValue)));
+      return Math.max(0, ...values.filter(Number.isFinite));
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   topic(def: TopicDefinition): string {

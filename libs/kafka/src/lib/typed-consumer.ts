@@ -30,8 +30,6 @@ export interface TypedConsumerOptions<S extends z.ZodType> {
   handleBatch(messages: ConsumedMessage<z.infer<S>>[], ctx: BatchContext): Promise<void>;
   /** Told about every message moved past without handling (bad payload or SkipMessageError). */
   onSkip?(info: { partition: number; offset: string; reason: string; error: string }): void;
-  /** Lag per partition after each batch (high watermark - 1 - last offset). */
-  onLag?(partition: number, lag: number): void;
   maxRetryDelayMs?: number;
   /** Partitions handled at once (each still in order); 1 by default. */
   partitionsConsumedConcurrently?: number;
@@ -71,6 +69,33 @@ export interface TypedConsumerOptions<S extends z.ZodType> {
    * produce) are shared by more messages. Off (0) by default.
    */
   minCycleMs?: number;
+  /**
+   * Fetch the next batch while the previous one is still being handled (default off). Each
+   * partition's batches are still handled one after the other, in order, and an offset is
+   * committed only once its batch's work is done (in order, every `commitIntervalMs`, and
+   * at stop), never when it was merely fetched: a crash redelivers the work in flight.
+   * Needs `commitOffsets` (the default).
+   */
+  pipelined?: boolean;
+  /**
+   * Group membership timing. A member that stops heartbeating (a killed process) loses its
+   * partitions after `sessionTimeoutMs` (default 15 s; the broker's
+   * `group.min.session.timeout.ms` is the floor); heartbeats go every `heartbeatIntervalMs`.
+   */
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+}
+
+/** One fetched partition batch, decoded, on its way through the handler. */
+interface BatchWork<T> {
+  topic: string;
+  partition: number;
+  decoded: ConsumedMessage<T>[];
+  raw: Map<string, KafkaMessage>;
+  undecodable: { m: KafkaMessage; reason: string; error: string }[];
+  ctx: BatchContext;
+  /** False once the consumer stops or the partition was handed to another member. */
+  current(): boolean;
 }
 
 interface CoalescedGroup<T> {
@@ -92,31 +117,64 @@ interface CoalescedGroup<T> {
  * durability hold. Lag per partition goes to the sink as `kafka_consumer_lag`.
  */
 export class TypedConsumer<S extends z.ZodType> {
-  private readonly consumer: Consumer;
+  private consumer?: Consumer;
   private stopping = false;
   private joined = false;
   private group?: CoalescedGroup<z.infer<S>> & { settle(error?: unknown): void };
+  /** Pipelined mode: each partition's last batch in hand, and the offsets done but not committed. */
+  private readonly tails = new Map<number, Promise<void>>();
+  private readonly done = new Map<number, string>();
+  private readonly highest = new Map<number, number>();
+  private commitTimer?: NodeJS.Timeout;
+  private committing = false;
   readonly groupId: string;
+  private heartbeatEvery = 1500;
 
   constructor(
     private readonly client: KafkaClient,
     private readonly options: TypedConsumerOptions<S>,
   ) {
     this.groupId = consumerGroup(options.app, options.purpose, client.namespace);
-    this.consumer = client.kafka.consumer({
+  }
+
+  /**
+   * The kafkajs consumer, made at the first start: a session timeout below the broker's
+   * floor (`group.min.session.timeout.ms`, 6 s by default) would make every join fail, so
+   * the floor is asked for and used instead, with a warning.
+   */
+  private async kafkaConsumer(): Promise<Consumer> {
+    if (this.consumer) return this.consumer;
+    let sessionTimeout = this.options.sessionTimeoutMs ?? 15000;
+    if (sessionTimeout < DEFAULT_BROKER_MIN_SESSION_TIMEOUT_MS) {
+      const floor = await this.client.minSessionTimeoutMs();
+      if (sessionTimeout < floor) {
+        this.client.logger.warn(
+          { group: this.groupId, wanted: sessionTimeout, floor },
+          'session timeout below the broker floor (group.min.session.timeout.ms): using the floor',
+        );
+        sessionTimeout = floor;
+      }
+    }
+    this.heartbeatEvery = this.options.heartbeatIntervalMs ?? Math.min(1500, Math.floor(sessionTimeout / 5));
+    const consumer = this.client.kafka.consumer({
       groupId: this.groupId,
-      sessionTimeout: 15000,
-      heartbeatInterval: 1500,
+      sessionTimeout,
+      heartbeatInterval: this.heartbeatEvery,
       rebalanceTimeout: 30000,
       allowAutoTopicCreation: false,
-      minBytes: options.minBytes ?? 1,
-      maxWaitTimeInMs: options.maxWaitTimeInMs ?? 1000,
+      minBytes: this.options.minBytes ?? 1,
+      maxWaitTimeInMs: this.options.maxWaitTimeInMs ?? 1000,
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5000 },
     });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, () => (this.joined = true));
-    this.consumer.on(this.consumer.events.CRASH, (e) =>
-      client.logger.error({ group: this.groupId, error: String(e.payload.error) }, 'kafka consumer crashed'),
+    consumer.on(consumer.events.GROUP_JOIN, () => (this.joined = true));
+    consumer.on(consumer.events.CRASH, (e) =>
+      this.client.logger.error(
+        { group: this.groupId, error: String(e.payload.error) },
+        'kafka consumer crashed',
+      ),
     );
+    this.consumer = consumer;
+    return consumer;
   }
 
   /** True once the consumer joined its group and got its partitions. */
@@ -127,11 +185,15 @@ export class TypedConsumer<S extends z.ZodType> {
   async start(): Promise<void> {
     const topic = this.client.topic(this.options.topic);
     const commit = this.options.commitOffsets ?? true;
+    const pipelined = commit && (this.options.pipelined ?? false);
     if (!this.options.fromBeginning && commit) await this.pinLiveEdgeForNewGroup(topic);
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [topic], fromBeginning: this.options.fromBeginning });
-    await this.consumer.run({
-      autoCommit: commit,
+    const consumer = await this.kafkaConsumer();
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic], fromBeginning: this.options.fromBeginning });
+    if (pipelined && !this.commitTimer) this.startCommitTimer(topic);
+    await consumer.run({
+      // A pipelined consumer commits by itself: kafkajs would commit what was fetched.
+      autoCommit: commit && !pipelined,
       ...(this.options.commitIntervalMs ? { autoCommitInterval: this.options.commitIntervalMs } : {}),
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
@@ -144,65 +206,138 @@ export class TypedConsumer<S extends z.ZodType> {
         isStale,
       }) => {
         const startedAt = Date.now();
-        const decoded: ConsumedMessage<z.infer<S>>[] = [];
-        const raw = new Map<string, KafkaMessage>();
-        const undecodable: { m: KafkaMessage; reason: string; error: string }[] = [];
-        for (const m of batch.messages) {
-          const result = this.decode(m);
-          if ('value' in result) {
-            raw.set(m.offset, m);
-            decoded.push({
-              value: result.value,
-              key: m.key ? m.key.toString() : null,
-              partition: batch.partition,
-              offset: m.offset,
-              timestamp: Number(m.timestamp),
-            });
-          } else undecodable.push({ m, ...result });
-        }
-        const ctx: BatchContext = { topic, partition: batch.partition, heartbeat };
-        let attempt = 0;
-        let parked = 0;
-        // Messages that can never be decoded are parked first; the rest are handled (with
-        // per-message skips) until done, retrying transient failures with backoff.
-        while (parked < undecodable.length || decoded.length > 0) {
-          if (!isRunning() || isStale()) return;
-          try {
-            for (; parked < undecodable.length; parked++) {
-              const u = undecodable[parked];
-              await this.skip(topic, batch.partition, u.m, u.m.offset, u.reason, u.error);
-            }
-            if (decoded.length > 0) {
-              await this.handleSkippingPoison(decoded, ctx, raw, this.options.coalescePartitions ?? false);
-            }
-            break;
-          } catch (error) {
-            attempt++;
-            const delay = Math.min(this.options.maxRetryDelayMs ?? 5000, 100 * 2 ** Math.min(attempt, 10));
-            this.client.logger.warn(
-              { group: this.groupId, partition: batch.partition, attempt, delay, error: String(error) },
-              'kafka batch failed, retrying',
-            );
-            await sleep(delay);
-            await heartbeat().catch(() => undefined);
-          }
-        }
         const last = batch.messages[batch.messages.length - 1];
-        if (last) {
+        if (!last) return;
+        const work = this.decodeBatch(
+          topic,
+          batch.partition,
+          batch.messages,
+          heartbeat,
+          () => isRunning() && !isStale(),
+        );
+        const lag = Math.max(0, Number(batch.highWatermark) - 1 - Number(last.offset));
+        this.client.options.metrics?.lag(
+          { group: this.groupId, topic, partition: String(batch.partition) },
+          lag,
+        );
+        if (pipelined) {
+          // Fetch on at once (the next fetch starts where this batch ends) while the batch is
+          // handled after its partition's previous one; return once that previous one is done,
+          // so at most two batches per partition are in hand.
           resolveOffset(last.offset);
-          const lag = Math.max(0, Number(batch.highWatermark) - 1 - Number(last.offset));
-          this.options.onLag?.(batch.partition, lag);
-          this.client.options.metrics?.lag(
-            { group: this.groupId, topic, partition: String(batch.partition) },
-            lag,
+          const previous = this.tails.get(batch.partition) ?? Promise.resolve();
+          const mine = previous.then(async () => {
+            if (await this.handleUntilDone(work)) this.markDone(batch.partition, Number(last.offset) + 1);
+          });
+          const tail = mine.catch((error: unknown) =>
+            this.client.logger.error(
+              { group: this.groupId, partition: batch.partition, error: String(error) },
+              'kafka batch abandoned',
+            ),
           );
+          this.tails.set(batch.partition, tail);
+          await previous;
+        } else {
+          if (!(await this.handleUntilDone(work))) return;
+          resolveOffset(last.offset);
+          if (commit) await commitOffsetsIfNecessary();
         }
-        if (commit) await commitOffsetsIfNecessary();
         await heartbeat();
         const rest = startedAt + (this.options.minCycleMs ?? 0) - Date.now();
         if (rest > 0 && isRunning()) await sleep(rest);
       },
     });
+  }
+
+  private decodeBatch(
+    topic: string,
+    partition: number,
+    messages: KafkaMessage[],
+    heartbeat: () => Promise<void>,
+    current: () => boolean,
+  ): BatchWork<z.infer<S>> {
+    const decoded: ConsumedMessage<z.infer<S>>[] = [];
+    const raw = new Map<string, KafkaMessage>();
+    const undecodable: { m: KafkaMessage; reason: string; error: string }[] = [];
+    for (const m of messages) {
+      const result = this.decode(m);
+      if ('value' in result) {
+        raw.set(m.offset, m);
+        decoded.push({
+          value: result.value,
+          key: m.key ? m.key.toString() : null,
+          partition,
+          offset: m.offset,
+          timestamp: Number(m.timestamp),
+        });
+      } else undecodable.push({ m, ...result });
+    }
+    return { topic, partition, decoded, raw, undecodable, ctx: { topic, partition, heartbeat }, current };
+  }
+
+  /**
+   * Parks what can never be decoded, then handles the rest (with per-message skips),
+   * retrying transient failures with capped backoff until done. False when the consumer
+   * stopped or lost the partition first (nothing of the batch may then be committed).
+   */
+  private async handleUntilDone(work: BatchWork<z.infer<S>>): Promise<boolean> {
+    const { topic, partition, decoded, raw, undecodable, ctx } = work;
+    let attempt = 0;
+    let parked = 0;
+    while (parked < undecodable.length || decoded.length > 0) {
+      if (!work.current()) return false;
+      try {
+        for (; parked < undecodable.length; parked++) {
+          const u = undecodable[parked];
+          await this.skip(topic, partition, u.m, u.m.offset, u.reason, u.error);
+        }
+        if (decoded.length > 0) {
+          await this.handleSkippingPoison(decoded, ctx, raw, this.options.coalescePartitions ?? false);
+        }
+        return true;
+      } catch (error) {
+        attempt++;
+        const delay = Math.min(this.options.maxRetryDelayMs ?? 5000, 100 * 2 ** Math.min(attempt, 10));
+        this.client.logger.warn(
+          { group: this.groupId, partition, attempt, delay, error: String(error) },
+          'kafka batch failed, retrying',
+        );
+        // Heartbeat through the wait, so a short session timeout does not drop the member.
+        for (let waited = 0; waited < delay && work.current(); waited += this.heartbeatEvery) {
+          await sleep(Math.min(this.heartbeatEvery, delay - waited));
+          await ctx.heartbeat().catch(() => undefined);
+        }
+      }
+    }
+    return true;
+  }
+
+  /** Offsets only move forward (a batch redelivered after a rebalance never moves one back). */
+  private markDone(partition: number, next: number): void {
+    if (next <= (this.highest.get(partition) ?? -1)) return;
+    this.highest.set(partition, next);
+    this.done.set(partition, String(next));
+  }
+
+  /** Pipelined mode: commits the offsets whose work is done, every `commitIntervalMs`. */
+  private startCommitTimer(topic: string): void {
+    this.commitTimer = setInterval(() => void this.commitDone(topic), this.options.commitIntervalMs ?? 500);
+    this.commitTimer.unref();
+  }
+
+  private async commitDone(topic: string): Promise<void> {
+    if (this.committing || this.done.size === 0) return;
+    const offsets = [...this.done].map(([partition, offset]) => ({ topic, partition, offset }));
+    this.done.clear();
+    this.committing = true;
+    try {
+      await this.consumer?.commitOffsets(offsets);
+    } catch (error) {
+      // Not the partitions' owner any more (a rebalance): their next owner redoes that work.
+      this.client.logger.debug({ group: this.groupId, error: String(error) }, 'done offsets not committed');
+    } finally {
+      this.committing = false;
+    }
   }
 
   /**
@@ -271,9 +406,22 @@ export class TypedConsumer<S extends z.ZodType> {
     }
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Leaves the group. A pipelined consumer first lets the batches in hand finish (at most
+   * `drainMs`) and commits them; work still running then is abandoned uncommitted, and the
+   * partitions' next owner redoes it.
+   */
+  async stop(drainMs = 10_000): Promise<void> {
+    if (this.stopping) return;
     this.stopping = true;
-    await this.consumer.disconnect();
+    if (this.commitTimer) {
+      clearInterval(this.commitTimer);
+      const drained = Promise.all(this.tails.values());
+      await Promise.race([drained, sleep(drainMs)]);
+      while (this.committing) await sleep(10);
+      await this.commitDone(this.client.topic(this.options.topic));
+    }
+    await this.consumer?.disconnect();
   }
 
   /** The message's value, or why it can never be handled (it is then dead-lettered). */
@@ -345,6 +493,9 @@ export class TypedConsumer<S extends z.ZodType> {
     this.options.onSkip?.({ partition, offset, reason, error });
   }
 }
+
+/** Kafka's default `group.min.session.timeout.ms`: timeouts at or above it need no check. */
+const DEFAULT_BROKER_MIN_SESSION_TIMEOUT_MS = 6000;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

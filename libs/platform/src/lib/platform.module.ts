@@ -3,6 +3,7 @@ import {
   Injectable,
   Module,
   type DynamicModule,
+  type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
   type Provider,
@@ -11,7 +12,7 @@ import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import type Redis from 'ioredis';
 import { sharedRedisKeys } from '@danmaku/contracts';
-import { KafkaClient } from '@danmaku/kafka';
+import { ConsumerHost, KafkaClient } from '@danmaku/kafka';
 import type { CommonConfig } from './config/config';
 import { HealthController } from './health/health.controller';
 import { MetricsService } from './health/metrics.service';
@@ -67,9 +68,23 @@ class InfraLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 }
 
+/** Starts the app's Kafka consumers with it, and stops them before its producers close. */
+@Injectable()
+class ConsumerHostLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  constructor(private readonly host: ConsumerHost) {}
+
+  onApplicationBootstrap(): void {
+    this.host.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.host.stop();
+  }
+}
+
 /**
  * What every app needs: logging, `/healthz` `/readyz`, `/metrics` (MetricsEndpoint), a Redis client,
- * a Kafka client factory and (optionally) the access-token verifier.
+ * a Kafka client with the host of its consumers and (optionally) the access-token verifier.
  */
 @Module({})
 export class PlatformModule {
@@ -136,6 +151,12 @@ export class PlatformModule {
           return kafka;
         },
       },
+      {
+        provide: ConsumerHost,
+        inject: [KafkaClient, ReadinessService],
+        useFactory: (kafka: KafkaClient, readiness: ReadinessService) => new ConsumerHost(kafka, readiness),
+      },
+      ConsumerHostLifecycle,
       InfraLifecycle,
       MetricsEndpoint,
     ];
@@ -144,6 +165,7 @@ export class PlatformModule {
       APP_LOGGER,
       REDIS,
       KafkaClient,
+      ConsumerHost,
       ReadinessService,
       MetricsService,
       MetricsEndpoint,

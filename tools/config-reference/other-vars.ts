@@ -4,6 +4,13 @@
  * here because their readers are plain scripts; `--check` fails when a listed file no longer
  * mentions its variable, so a removed variable cannot stay documented.
  */
+import { MODERATION_HTTP_LIMITS, REPLAY_HTTP_LIMITS, type HttpRateLimitDefaults } from '@danmaku/platform';
+import { DEFAULT_KEK_FILE } from '../../apps/auth/src/keys/key-encryption';
+
+/** A per-app default of the HTTP rate limits, from the constants the apps use. */
+const httpLimit = (key: keyof HttpRateLimitDefaults) =>
+  `moderation \`${MODERATION_HTTP_LIMITS[key]}\`, replay \`${REPLAY_HTTP_LIMITS[key]}\``;
+
 export interface OtherVar {
   name: string;
   /** Repository paths of the files that read it. */
@@ -32,11 +39,69 @@ export const OTHER_VAR_GROUPS: OtherVarGroup[] = [
           'Names this process in logs (`instance`), metrics and Kafka client ids; give each gateway of a deployment its own.',
       },
       {
+        name: 'TRUSTED_PROXIES',
+        readBy: ['libs/platform/src/lib/http/client-address.ts'],
+        default: '`false`',
+        description:
+          'Which peers may name the client address in X-Forwarded-For (Express `trust proxy`), for the per-address limits and logs: `false` (the TCP peer is the client), a comma list of proxy addresses/subnets/names such as `loopback, 10.0.0.0/8`, a hop count, or `true` (the left-most entry; only where nothing but the proxy reaches the app).',
+      },
+      {
         name: 'CORS_ALLOWED_ORIGINS',
         readBy: ['libs/platform/src/lib/http/cors.ts'],
         default: '`http://127.0.0.1:$WEB_PORT,http://localhost:$WEB_PORT`',
         description:
           'auth, moderation and replay: comma-separated browser origins (`scheme://host[:port]`) allowed to call the API; `*` any; empty: none. No cookies: tokens travel in `Authorization`.',
+      },
+    ],
+  },
+  {
+    title: 'HTTP rate limits (moderation, replay)',
+    intro:
+      'Per-app defaults from `MODERATION_HTTP_LIMITS` and `REPLAY_HTTP_LIMITS`; over a limit the answer is `429 RATE_LIMITED` with `retryAfterMs`. `/healthz`, `/readyz` and `/metrics` are never limited.',
+    vars: [
+      {
+        name: 'HTTP_RATE_LIMIT_PER_ADDRESS',
+        readBy: ['libs/platform/src/lib/http/rate-limit/http-rate-limit.ts'],
+        default: httpLimit('perAddress'),
+        description: 'Requests per window from one client address, before authentication (0: no limit).',
+      },
+      {
+        name: 'HTTP_RATE_LIMIT_PER_USER',
+        readBy: ['libs/platform/src/lib/http/rate-limit/http-rate-limit.ts'],
+        default: httpLimit('perUser'),
+        description: 'Requests per window by one authenticated user (0: no limit).',
+      },
+      {
+        name: 'HTTP_RATE_LIMIT_WINDOW_SEC',
+        readBy: ['libs/platform/src/lib/http/rate-limit/http-rate-limit.ts'],
+        default: httpLimit('windowSec'),
+        description: 'Window of both limits, in seconds (1..86400).',
+      },
+      {
+        name: 'HTTP_RATE_LIMIT_BLOCK_SEC',
+        readBy: ['libs/platform/src/lib/http/rate-limit/http-rate-limit.ts'],
+        default: httpLimit('blockSec'),
+        description: 'How long a client or user that went over is refused, in seconds (1..86400).',
+      },
+    ],
+  },
+  {
+    title: 'auth, outside the schema',
+    intro: 'The key that encrypts the signing keys in Redis (`apps/auth/src/keys/key-encryption.ts`).',
+    vars: [
+      {
+        name: 'AUTH_KEK',
+        readBy: ['apps/auth/src/keys/key-encryption.ts'],
+        default: 'read from `AUTH_KEK_FILE`; required when `NODE_ENV=production`',
+        description:
+          '32 bytes, base64 or base64url (`openssl rand -base64 32`): encrypts the signing key set in Redis. A wrong one refuses the start.',
+      },
+      {
+        name: 'AUTH_KEK_FILE',
+        readBy: ['apps/auth/src/keys/key-encryption.ts'],
+        default: `\`${DEFAULT_KEK_FILE}\``,
+        description:
+          'Outside production, where the key is kept when `AUTH_KEK` is unset: generated on the first start, reused after.',
       },
     ],
   },

@@ -83,9 +83,7 @@ export const authEnvSchema = z
       'How often every instance re-reads the shared key set (adopts rotations, prunes old keys).',
     ),
     TRUST_PROXY: trustProxyVar.describe(
-      'Express `trust proxy`, for the client address of the per-address limits: `false` (the socket peer), ' +
-        '`true` (the left-most X-Forwarded-For), a hop count, or a comma list of trusted addresses/subnets ' +
-        'such as `loopback, 10.0.0.0/8`.',
+      "Auth's older name for TRUSTED_PROXIES (same values), read only when TRUSTED_PROXIES is unset.",
     ),
   })
   .superRefine((env, ctx) => {

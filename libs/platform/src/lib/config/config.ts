@@ -37,7 +37,12 @@ export const boolVar = (fallback: boolean) =>
 const brokerList = z
   .string()
   .default('127.0.0.1:9092')
-  .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean))
+  .transform((s) =>
+    s
+      .split(',')
+      .map((b) => b.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.string().regex(/^[^:\s]+:\d{1,5}$/, 'each broker must be host:port')).min(1));
 
 /** Variables every app reads. */
@@ -45,7 +50,10 @@ export const commonEnvShape = {
   NODE_ENV: z
     .enum(['development', 'production', 'test'])
     .default('development')
-    .describe('`production` makes the logs JSON lines even on a terminal (see LOG_FORMAT).'),
+    .describe(
+      '`production`: logs are JSON lines even on a terminal (see LOG_FORMAT), and auth refuses to start ' +
+        'without ADMIN_USERNAME / ADMIN_PASSWORD and AUTH_KEK.',
+    ),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info')

@@ -3,11 +3,14 @@
 //
 // Each app's schema is the `<x>EnvSchema` export of apps/<app>/src/config/*.config.ts: a new
 // app or variable shows up without touching this script, and a variable without a
-// `.describe()` text fails both modes.
+// `.describe()` text fails both modes, and so does a variable the code reads (env.X, env['X'],
+// an env schema's key) that neither a schema nor other-vars.ts documents.
 
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { z } from 'zod';
+import { commonEnvShape } from '@danmaku/platform';
+import { envVarsRead } from './env-scan';
 import { OTHER_VAR_GROUPS } from './other-vars';
 import { renderConfigReference, type AppEnvSchema } from './reference';
 
@@ -35,6 +38,21 @@ async function findAppSchemas(): Promise<AppEnvSchema[]> {
   return found.sort((a, b) => rank(a.app) - rank(b.app) || a.app.localeCompare(b.app));
 }
 
+/** Variables the code reads that the reference would not mention. */
+function undocumentedVars(apps: AppEnvSchema[]): string[] {
+  const documented = new Set([
+    ...Object.keys(commonEnvShape),
+    ...apps.flatMap((a) => Object.keys(a.schema.shape)),
+    ...OTHER_VAR_GROUPS.flatMap((g) => g.vars.map((v) => v.name)),
+  ]);
+  return [...envVarsRead(ROOT)]
+    .filter(([name]) => !documented.has(name))
+    .map(
+      ([name, file]) =>
+        `${name}: read in ${file} but documented nowhere (add it to its schema or to other-vars.ts)`,
+    );
+}
+
 /** Hand-written variables whose reader no longer mentions them. */
 function staleOtherVars(): string[] {
   const problems: string[] = [];
@@ -50,13 +68,14 @@ function staleOtherVars(): string[] {
 
 async function main(): Promise<number> {
   const check = process.argv.includes('--check');
-  const problems = staleOtherVars();
+  const apps = await findAppSchemas();
+  const problems = [...staleOtherVars(), ...undocumentedVars(apps)];
   if (problems.length) {
     for (const p of problems) console.error(`config reference: ${p}`);
     return 1;
   }
   const prettier = await import('prettier');
-  const markdown = renderConfigReference(await findAppSchemas(), OTHER_VAR_GROUPS);
+  const markdown = renderConfigReference(apps, OTHER_VAR_GROUPS);
   const formatted = await prettier.format(markdown, {
     ...(await prettier.resolveConfig(TARGET)),
     filepath: TARGET,

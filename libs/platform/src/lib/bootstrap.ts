@@ -35,8 +35,9 @@ export async function runHttpApp(opts: {
   cors?: boolean;
 }): Promise<INestApplication> {
   const instanceId = instanceIdFromEnv();
-  let appLogger: FatalLogger | undefined;
-  installFatalErrorHandlers({ app: opts.app, instanceId, logger: () => appLogger });
+  // Until Nest built the app logger, the handlers write to stderr.
+  const fatal: { logger?: FatalLogger } = {};
+  installFatalErrorHandlers({ app: opts.app, instanceId, logger: () => fatal.logger });
   let config: unknown;
   let cors: CorsConfig | undefined;
   let metricsPort = 0;
@@ -58,7 +59,7 @@ export async function runHttpApp(opts: {
   const module = opts.createModule(config as never, instanceId);
   const nest = await NestFactory.create(module as never, { bufferLogs: true });
   const logger = nest.get(Logger);
-  appLogger = nest.get<FatalLogger>(APP_LOGGER);
+  fatal.logger = nest.get<FatalLogger>(APP_LOGGER);
   nest.useLogger(logger);
   nest.useGlobalFilters(new HttpExceptionFilter());
   nest.use(httpMetricsMiddleware(nest.get(MetricsService)));

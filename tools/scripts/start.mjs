@@ -3,12 +3,14 @@
 //   1. npm ci if node_modules is missing/stale      (tools/scripts/ensure-deps.mjs)
 //   2. Kafka + Redis + topics                       (tools/infra/up.mjs)
 //   3. nx build of gateway, auth, moderation, replay and web
-//   4. run the four apps and the web app's server from dist/, output prefixed with
-//      the app name, wait until every GET /readyz answers 200, print the URLs.
+//   4. run the four apps (moderation twice: a second instance on MODERATION_2_PORT takes
+//      over a dead one's rooms within ~2 s) and the web app's server from dist/, output
+//      prefixed with the app name, wait until every GET /readyz answers 200, print the URLs.
 // Ctrl-C stops the apps (SIGTERM, then SIGKILL after a grace period); Kafka and
 // Redis keep running (npm run infra:down stops them).
 //
-// Env: GATEWAY_PORT AUTH_PORT MODERATION_PORT REPLAY_PORT WEB_PORT (3000-3004), KAFKA_BROKERS,
+// Env: GATEWAY_PORT AUTH_PORT MODERATION_PORT REPLAY_PORT WEB_PORT (3000-3004),
+//      MODERATION_2_PORT (3012), KAFKA_BROKERS,
 //      REDIS_URL, ADMIN_USERNAME/ADMIN_PASSWORD (defaults admin/admin-password),
 //      START_READY_TIMEOUT_MS (120000), START_STOP_TIMEOUT_MS (10000).
 //      Everything else is passed through to the apps unchanged (docs/configuration.md).
@@ -43,12 +45,25 @@ import { infraUp, isPortOpen, redactUrl } from '../infra/up.mjs';
 import { ensureDeps } from './ensure-deps.mjs';
 
 const log = logger('start');
-/** The four apps plus the web app (pages for browsers; its server is dist/apps/web/main.mjs). */
-const SERVICES = { ...APPS, web: { port: 3004, portEnv: 'WEB_PORT' } };
+/**
+ * The four apps, a second moderation instance (the two share the `moderation.decide` group's
+ * partitions: when one dies, its rooms move to the other within ~2 s) and the web app (pages
+ * for browsers; its server is dist/apps/web/main.mjs).
+ */
+const SERVICES = {
+  ...APPS,
+  'moderation-2': { app: 'moderation', port: 3012, portEnv: 'MODERATION_2_PORT' },
+  web: { port: 3004, portEnv: 'WEB_PORT' },
+};
 const APP_NAMES = Object.keys(SERVICES);
 const APP_COLORS = { gateway: c.magenta, auth: c.blue, moderation: c.yellow, replay: c.green, web: c.cyan };
-/** The built entry point of an app. */
-const mainFile = (app) => join('dist', 'apps', app, app === 'web' ? 'main.mjs' : 'main.js');
+/** The app a service runs (a second instance runs the same build). */
+const appOf = (name) => SERVICES[name]?.app ?? name;
+/** The built entry point of a service's app. */
+const mainFile = (name) => join('dist', 'apps', appOf(name), appOf(name) === 'web' ? 'main.mjs' : 'main.js');
+/** A second instance listens on its own port (its metrics port follows: + 6000). */
+const serviceEnv = (name, env) =>
+  SERVICES[name]?.app ? { ...env, [APPS[appOf(name)].portEnv]: env[SERVICES[name].portEnv] } : env;
 const RUN_FILE = join(paths.runDir, 'start.json');
 
 /**
@@ -75,7 +90,7 @@ export function appPort(app, env) {
   return Number(env[SERVICES[app].portEnv]);
 }
 
-export async function buildApps(apps = APP_NAMES) {
+export async function buildApps(apps = [...new Set(APP_NAMES.map(appOf))]) {
   const nx = localBin('nx');
   if (!nx)
     throw new UserError('nx is not installed (node_modules/.bin/nx missing)', { hint: 'Run `npm ci`.' });
@@ -141,7 +156,7 @@ async function probeReady(port) {
 
 function pipeWithPrefix(stream, app, out) {
   const width = Math.max(...APP_NAMES.map((a) => a.length));
-  const prefix = (APP_COLORS[app] ?? ((s) => s))(`${app.padEnd(width)} |`);
+  const prefix = (APP_COLORS[appOf(app)] ?? ((s) => s))(`${app.padEnd(width)} |`);
   createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) =>
     out.write(`${prefix} ${line}\n`),
   );
@@ -254,7 +269,7 @@ async function main() {
     const main = join(ROOT, mainFile(app));
     const child = spawn(process.execPath, [main], {
       cwd: ROOT,
-      env,
+      env: serviceEnv(app, env),
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });

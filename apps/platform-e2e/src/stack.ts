@@ -1,9 +1,19 @@
-import { dropNamespace, freePort, httpJson, spawnApp, testInfra, uniqueId, type RunningApp } from '@danmaku/testing';
+import {
+  dropNamespace,
+  freePort,
+  httpJson,
+  spawnApp,
+  testInfra,
+  uniqueId,
+  type RunningApp,
+} from '@danmaku/testing';
 
 export interface Stack {
   namespace: string;
   auth: RunningApp;
+  /** The first moderation instance; `moderations` holds all of them. */
   moderation: RunningApp;
+  moderations: RunningApp[];
   replay: RunningApp;
   gateways: RunningApp[];
   admin: { username: string; password: string };
@@ -18,6 +28,8 @@ export interface Stack {
  */
 export interface StackOptions {
   gateways?: number;
+  /** Moderation instances sharing the decide group (default 1). */
+  moderations?: number;
   /** Extra env per app (e.g. short token lifetimes). */
   env?: Partial<Record<'auth' | 'moderation' | 'replay' | 'gateway', Record<string, string>>>;
 }
@@ -44,15 +56,29 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       env: { ...common, ADMIN_USERNAME: admin.username, ADMIN_PASSWORD: admin.password, ...opts.env?.auth },
     });
     started.push(auth);
-    const gatewayEnv = (i: number) => ({ ...common, INSTANCE_ID: `gw${i + 1}-${namespace}`, ...opts.env?.gateway });
-    const [moderation, replay, ...gateways] = await Promise.all([
-      spawnApp('moderation', { port: await freePort(), env: { ...common, ...opts.env?.moderation } }),
+    const gatewayEnv = (i: number) => ({
+      ...common,
+      INSTANCE_ID: `gw${i + 1}-${namespace}`,
+      ...opts.env?.gateway,
+    });
+    const moderationCount = opts.moderations ?? 1;
+    const [replay, ...rest] = await Promise.all([
       spawnApp('replay', { port: await freePort(), env: { ...common, ...opts.env?.replay } }),
+      ...Array.from({ length: moderationCount }, async (_, i) =>
+        spawnApp('moderation', {
+          port: await freePort(),
+          env: { ...common, INSTANCE_ID: `mod${i + 1}-${namespace}`, ...opts.env?.moderation },
+          name: i === 0 ? 'moderation' : `moderation-${i + 1}`,
+        }),
+      ),
       ...Array.from({ length: opts.gateways ?? 2 }, async (_, i) =>
         spawnApp('gateway', { port: await freePort(), env: gatewayEnv(i), name: `gateway-${i + 1}` }),
       ),
     ]);
-    started.push(moderation, replay, ...gateways);
+    const moderations = rest.slice(0, moderationCount);
+    const gateways = rest.slice(moderationCount);
+    const moderation = moderations[0];
+    started.push(replay, ...moderations, ...gateways);
     const restartGateway = async (i: number) => {
       const old = gateways[i];
       await old.stop();
@@ -66,7 +92,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       started.push(gateways[i]);
       return gateways[i];
     };
-    return { namespace, auth, moderation, replay, gateways, admin, restartGateway, stop };
+    return { namespace, auth, moderation, moderations, replay, gateways, admin, restartGateway, stop };
   } catch (e) {
     await stop();
     throw e;

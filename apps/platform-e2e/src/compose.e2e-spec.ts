@@ -89,7 +89,7 @@ describe('docker-compose.yml', () => {
       expect(JSON.stringify((service as { ports?: string[] }).ports ?? [])).not.toContain(`:${metricsPort}`);
       expected.push(`${name}:${metricsPort}`);
     }
-    expect(expected).toHaveLength(5);
+    expect(expected).toHaveLength(6);
     expect(targets).toEqual(expected.sort());
   });
 

@@ -135,7 +135,7 @@ export class GatewayIoAdapter extends IoAdapter {
  * either way, the local sockets keep being served.
  * https://github.com/socketio/socket.io-redis-adapter/blob/8.3.0/lib/index.ts (publish calls)
  */
-function guardPublish(client: Redis, failures: { inc(): void }, logger: Logger): void {
+export function guardPublish(client: Redis, failures: { inc(): void }, logger: Logger): void {
   const publish = client.publish.bind(client) as (...args: unknown[]) => Promise<number>;
   (client as unknown as { publish: (...args: unknown[]) => Promise<number> }).publish = (...args) =>
     publish(...args).catch((err: unknown) => {

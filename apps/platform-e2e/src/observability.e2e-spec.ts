@@ -20,6 +20,8 @@ const ROOT = workspaceRoot();
 const DASHBOARD = join(ROOT, 'deploy/grafana/dashboards/danmaku.json');
 const ALERTS = join(ROOT, 'deploy/prometheus/alerts.yml');
 const PROMETHEUS_CONFIG = join(ROOT, 'deploy/prometheus/prometheus.yml');
+/** promtool unit tests of the rules: each alert fires on its failure and not on healthy series. */
+const ALERT_TESTS = join(ROOT, 'deploy/prometheus/alerts.test.yml');
 
 /**
  * Series Prometheus makes itself for every target (not on any /metrics), with their labels.
@@ -210,7 +212,7 @@ describe('dashboard and alert rules against the running apps (real Kafka, Redis,
     ).toEqual(['probe: moderation_decisions_total{outcome="maybe"} never appears']);
   });
 
-  it('passes promtool’s own checks of the rules and the Prometheus config, where promtool is installed', () => {
+  it('passes promtool’s checks and unit tests of the rules and the Prometheus config, where promtool is installed', () => {
     const promtool = spawnSync('promtool', ['--version'], { encoding: 'utf8' });
     // Debian's `prometheus` package has it (.ci/run installs it); without it the YAML is
     // still parsed above and every expression checked against the apps.
@@ -222,5 +224,7 @@ describe('dashboard and alert rules against the running apps (real Kafka, Redis,
     expect(rules).toContain('SUCCESS');
     const config = execFileSync('promtool', ['check', 'config', PROMETHEUS_CONFIG], { encoding: 'utf8' });
     expect(config).toContain('SUCCESS');
+    const unitTests = execFileSync('promtool', ['test', 'rules', ALERT_TESTS], { encoding: 'utf8' });
+    expect(unitTests).toContain('SUCCESS');
   });
 });

@@ -68,7 +68,7 @@ export function promqlReferences(rawExpr: string): PromqlReferences {
       lastMetric = undefined;
     } else if (/[a-zA-Z_:]/.test(ch)) {
       IDENT.lastIndex = i;
-      const word = IDENT.exec(expr)![0];
+      const word = IDENT.exec(expr)?.[0] ?? ch;
       i += word.length;
       if (['by', 'on', 'group_left', 'group_right'].includes(word)) {
         for (const label of readParenList()) refs.groupBy.add(label);

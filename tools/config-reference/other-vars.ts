@@ -165,6 +165,14 @@ export const OTHER_VAR_GROUPS: OtherVarGroup[] = [
       '`tools/scripts/`. Everything else is passed through to the apps; `npm start` fills in the ports and broker/Redis defaults.',
     vars: [
       {
+        name: 'MODERATION_2_PORT',
+        readBy: ['tools/scripts/start.mjs'],
+        default: '`3012`',
+        description:
+          "HTTP port of `npm start`'s second moderation instance (its metrics port is this + 6000). " +
+          "The two share the `moderation.decide` group's partitions: when one dies, the other takes its rooms over.",
+      },
+      {
         name: 'START_READY_TIMEOUT_MS',
         readBy: ['tools/scripts/start.mjs'],
         default: '`120000`',

@@ -20,6 +20,7 @@ import { SanctionsRepository } from './room/sanctions.repository';
 import { SessionRevocationConsumer } from './session/session-revocation.consumer';
 import { TokenExpiryService } from './session/token-expiry.service';
 import { ConnectionAuth } from './socket/connection-auth';
+import { SocketLimits } from './socket/socket-limits';
 import { SocketServerRef } from './socket/socket-server.ref';
 import { WsAckInterceptor } from './socket/ws-ack.interceptor';
 
@@ -37,6 +38,7 @@ export class AppModule {
         SocketServerRef,
         ConnectionAuth,
         WsAckInterceptor,
+        SocketLimits,
         RoomGateway,
         RoomService,
         RoomStateRepository,

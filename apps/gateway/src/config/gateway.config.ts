@@ -16,7 +16,9 @@ const originList = z
 export const gatewayEnvSchema = z
   .object({
     ...commonEnvShape,
-    GATEWAY_PORT: portVar(3000).describe('Port of the Socket.IO server (path `/socket.io`) and its HTTP routes.'),
+    GATEWAY_PORT: portVar(3000).describe(
+      'Port of the Socket.IO server (path `/socket.io`) and its HTTP routes.',
+    ),
     GATEWAY_ALLOWED_ORIGINS: originList.describe(
       'Comma-separated browser origins allowed to connect (HTTP polling and WebSocket); `*` allows any.',
     ),
@@ -40,6 +42,54 @@ export const gatewayEnvSchema = z
       .max(1000)
       .default(20)
       .describe('Live rooms one socket may be in at once; one more `room:join` answers TOO_MANY_ROOMS.'),
+    GATEWAY_ROOM_COMMAND_RATE_LIMIT: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(20)
+      .describe(
+        '`room:join` and `room:leave` one socket may send per GATEWAY_ROOM_COMMAND_RATE_WINDOW_SEC (then RATE_LIMITED ' +
+          'with retryAfterMs). Counted in process, per socket.',
+      ),
+    GATEWAY_ROOM_COMMAND_RATE_WINDOW_SEC: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(10)
+      .describe('Window of GATEWAY_ROOM_COMMAND_RATE_LIMIT, in seconds.'),
+    GATEWAY_INVALID_EVENT_LIMIT: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(10)
+      .describe(
+        'Invalid events (unknown names, payloads that fail validation) one socket may send per ' +
+          'GATEWAY_INVALID_EVENT_WINDOW_SEC and still get INVALID_PAYLOAD; beyond it they are answered RATE_LIMITED.',
+      ),
+    GATEWAY_INVALID_EVENT_DISCONNECT: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(30)
+      .describe(
+        'At this many invalid events within one GATEWAY_INVALID_EVENT_WINDOW_SEC the socket gets ' +
+          '`notice TOO_MANY_INVALID_EVENTS` and is disconnected. At least GATEWAY_INVALID_EVENT_LIMIT.',
+      ),
+    GATEWAY_INVALID_EVENT_WINDOW_SEC: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(10)
+      .describe('Window of GATEWAY_INVALID_EVENT_LIMIT and GATEWAY_INVALID_EVENT_DISCONNECT, in seconds.'),
+    GATEWAY_MAX_CONNECTIONS_PER_ADDRESS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(200)
+      .describe(
+        'Open connections one client address (IPv6: its /64; X-Forwarded-For honoured from TRUSTED_PROXIES only) ' +
+          'may hold on one gateway instance; one more handshake fails with `connect_error` TOO_MANY_CONNECTIONS.',
+      ),
     GATEWAY_SEND_RATE_LIMIT: z.coerce
       .number()
       .int()
@@ -94,6 +144,10 @@ export const gatewayEnvSchema = z
   .refine((c) => c.GATEWAY_MERGE_WINDOW_MAX_MS >= c.GATEWAY_MERGE_WINDOW_MS, {
     path: ['GATEWAY_MERGE_WINDOW_MAX_MS'],
     message: 'must be at least GATEWAY_MERGE_WINDOW_MS (the window only grows)',
+  })
+  .refine((c) => c.GATEWAY_INVALID_EVENT_DISCONNECT >= c.GATEWAY_INVALID_EVENT_LIMIT, {
+    path: ['GATEWAY_INVALID_EVENT_DISCONNECT'],
+    message: 'must be at least GATEWAY_INVALID_EVENT_LIMIT (first limited, then disconnected)',
   });
 export type GatewayConfig = z.infer<typeof gatewayEnvSchema>;
 

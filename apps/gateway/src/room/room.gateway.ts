@@ -9,6 +9,7 @@ import {
 } from '@nestjs/websockets';
 import type { Logger } from 'pino';
 import {
+  CLIENT_COMMANDS,
   authRefreshPayloadSchema,
   danmakuSendPayloadSchema,
   liveRoom,
@@ -25,6 +26,7 @@ import { DanmakuService } from '../danmaku/danmaku.service';
 import { RoomFanoutService } from '../fanout/room-fanout.service';
 import { ConnectionAuth } from '../socket/connection-auth';
 import { authSessionRoom, userRoom, type ViewerServer, type ViewerSocket } from '../socket/socket-data';
+import { SocketLimits } from '../socket/socket-limits';
 import { SocketServerRef } from '../socket/socket-server.ref';
 import { WsAckInterceptor } from '../socket/ws-ack.interceptor';
 import { PresenceService } from '../presence/presence.service';
@@ -35,6 +37,8 @@ import { RoomService } from './room.service';
  * The viewer-facing edge: authenticates the handshake, then validates each command,
  * calls one service method and acks the result.
  */
+const KNOWN_COMMANDS: ReadonlySet<string> = new Set(Object.keys(CLIENT_COMMANDS));
+
 @WebSocketGateway()
 @UseInterceptors(WsAckInterceptor)
 export class RoomGateway implements OnGatewayInit, OnGatewayDisconnect {
@@ -50,6 +54,7 @@ export class RoomGateway implements OnGatewayInit, OnGatewayDisconnect {
     private readonly serverRef: SocketServerRef,
     private readonly presence: PresenceService,
     private readonly expiry: TokenExpiryService,
+    private readonly limits: SocketLimits,
     @Inject(APP_LOGGER) private readonly logger: Logger,
     metrics: MetricsService,
   ) {
@@ -66,6 +71,7 @@ export class RoomGateway implements OnGatewayInit, OnGatewayDisconnect {
           this.connections.inc();
           // Rooms are gone by the time 'disconnect' fires: note them while still known.
           this.expiry.watch(socket);
+          socket.use((packet, nextPacket) => this.screen(socket, packet, nextPacket));
           socket.on('disconnecting', () =>
             RoomGateway.liveRoomsOf(socket).forEach((r) => this.presence.markDirty(r)),
           );
@@ -85,10 +91,30 @@ export class RoomGateway implements OnGatewayInit, OnGatewayDisconnect {
   handleDisconnect(socket: ViewerSocket): void {
     if (!socket.data.principal) return;
     this.connections.dec();
+    this.limits.forget(socket.id);
+  }
+
+  /**
+   * Every incoming packet passes here first (one Set lookup): an event name that is no
+   * command would otherwise be dropped silently, so it is counted as invalid and answered
+   * through its ack, if it has one.
+   */
+  private screen(socket: ViewerSocket, packet: unknown[], next: (err?: Error) => void): void {
+    if (KNOWN_COMMANDS.has(packet[0] as string)) return next();
+    const ack = packet[packet.length - 1];
+    void this.limits
+      .refuseInvalid(socket, {
+        code: 'INVALID_PAYLOAD',
+        message: `Unknown event: ${String(packet[0]).slice(0, 64)}`,
+      })
+      .then((res) => {
+        if (typeof ack === 'function') (ack as (r: unknown) => void)(res);
+      });
   }
 
   @SubscribeMessage('room:join')
   async join(@ConnectedSocket() socket: ViewerSocket, @MessageBody() body: unknown): Promise<RoomJoinAck> {
+    await this.limits.roomCommand(socket.id);
     const payload = parseInput(roomJoinPayloadSchema, body);
     this.rooms.checkRoomCap(RoomGateway.liveRoomsOf(socket), payload.roomId);
     await this.rooms.admit(payload.roomId, socket.data.principal.userId);
@@ -101,6 +127,7 @@ export class RoomGateway implements OnGatewayInit, OnGatewayDisconnect {
 
   @SubscribeMessage('room:leave')
   async leave(@ConnectedSocket() socket: ViewerSocket, @MessageBody() body: unknown): Promise<RoomLeaveAck> {
+    await this.limits.roomCommand(socket.id);
     const { roomId } = parseInput(roomLeavePayloadSchema, body);
     await socket.leave(liveRoom(roomId));
     await this.rooms.left(roomId);

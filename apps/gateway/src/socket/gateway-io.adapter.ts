@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { INestApplicationContext } from '@nestjs/common';
+import type { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import { lastValueFrom, type Observable } from 'rxjs';
@@ -7,6 +7,7 @@ import type { ServerOptions, Socket } from 'socket.io';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { APP_LOGGER, MetricsService, ReadinessService } from '@danmaku/platform';
+import { AddressConnectionLimit, handshakeAddressResolver } from './address-connection-limit';
 import { backpressureAdapter } from './backpressure.adapter';
 import type { GatewayConfig } from '../config/gateway.config';
 
@@ -83,6 +84,17 @@ export class GatewayIoAdapter extends IoAdapter {
     server.adapter(function (nsp: unknown) {
       return new Adapter(nsp, pub, sub, { key, requestsTimeout: 3000 });
     } as never);
+    // Registered before the gateway's auth middleware: a refused address costs no token check.
+    const expressApp = (this.app as INestApplication).getHttpAdapter().getInstance() as { request: object };
+    const perAddress = new AddressConnectionLimit(
+      this.config.GATEWAY_MAX_CONNECTIONS_PER_ADDRESS,
+      handshakeAddressResolver(expressApp.request),
+      metrics.counter(
+        'gateway_connections_refused_total',
+        'Handshakes refused because their client address holds too many connections',
+      ),
+    );
+    server.use(perAddress.middleware);
     this.readiness.register('redis-adapter', () => pub.status === 'ready' && sub.status === 'ready');
     return server;
   }

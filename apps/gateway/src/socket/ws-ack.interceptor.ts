@@ -7,23 +7,34 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { catchError, map, of, type Observable } from 'rxjs';
+import { catchError, from, map, of, type Observable } from 'rxjs';
 import type { AckError } from '@danmaku/contracts';
 import { APP_LOGGER, DomainException } from '@danmaku/platform';
+import type { ViewerSocket } from './socket-data';
+import { SocketLimits } from './socket-limits';
 
 /**
  * The socket transport's error mapping: a handler's result becomes `{ok: true, ...data}`,
  * a DomainException `{ok: false, error}`; anything else is logged with a correlation id and
- * answered as INTERNAL. No error escapes, so one bad message never kills the socket's stream.
+ * answered UNAVAILABLE (with the id); INVALID_PAYLOAD counts against the socket's invalid-event limit
+ * (SocketLimits). No error escapes, so one bad message never kills the socket's stream.
  */
 @Injectable()
 export class WsAckInterceptor implements NestInterceptor {
-  constructor(@Inject(APP_LOGGER) private readonly logger: Logger) {}
+  constructor(
+    @Inject(APP_LOGGER) private readonly logger: Logger,
+    private readonly limits: SocketLimits,
+  ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     return next.handle().pipe(
       map((data) => ({ ok: true, ...(data as object) })),
-      catchError((error: unknown) => of(this.toAckError(context, error))),
+      catchError((error: unknown) =>
+        // A payload that fails validation counts against the socket's invalid-event limit.
+        error instanceof DomainException && error.code === 'INVALID_PAYLOAD'
+          ? from(this.limits.refuseInvalid(context.switchToWs().getClient<ViewerSocket>(), error.toBody()))
+          : of(this.toAckError(context, error)),
+      ),
     );
   }
 

@@ -26,6 +26,8 @@ export const ERROR_CODES = [
   'TOO_MANY_ROOMS',
   /** Added: a character of a danmaku carries more combining marks than allowed ("Zalgo" text). */
   'TOO_MANY_MARKS',
+  /** Added: `connect_error` message when a client address holds `GATEWAY_MAX_CONNECTIONS_PER_ADDRESS` connections. */
+  'TOO_MANY_CONNECTIONS',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -43,7 +45,14 @@ export const REJECTION_CODES = [
 export type RejectionCode = (typeof REJECTION_CODES)[number];
 
 /** Codes of server `notice` events. */
-export const NOTICE_CODES = ['MUTED', 'BANNED', 'SESSION_REVOKED', 'TOKEN_EXPIRED'] as const;
+export const NOTICE_CODES = [
+  'MUTED',
+  'BANNED',
+  'SESSION_REVOKED',
+  'TOKEN_EXPIRED',
+  /** Added: the socket kept sending invalid events (unknown names, bad payloads); it is disconnected next. */
+  'TOO_MANY_INVALID_EVENTS',
+] as const;
 export type NoticeCode = (typeof NOTICE_CODES)[number];
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -66,6 +75,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   SESSION_ALREADY_LIVE: 409,
   TOO_MANY_ROOMS: 429,
   TOO_MANY_MARKS: 400,
+  TOO_MANY_CONNECTIONS: 429,
   INTERNAL: 500,
 };
 

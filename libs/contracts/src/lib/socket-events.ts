@@ -171,7 +171,8 @@ export const SERVER_EVENTS = {
     payload: noticeEventSchema,
     summary:
       'Something happened to this viewer: MUTED, BANNED (then removed from the room), SESSION_REVOKED ' +
-      '(then disconnected), TOKEN_EXPIRED (send auth:refresh within the grace period)',
+      '(then disconnected), TOKEN_EXPIRED (send auth:refresh within the grace period), ' +
+      'TOO_MANY_INVALID_EVENTS (then disconnected)',
   },
 } as const;
 

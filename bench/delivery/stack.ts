@@ -119,6 +119,8 @@ export async function startOurStack(
           INSTANCE_ID: `gw${i + 1}-${namespace}`,
           // The bench's senders are a few accounts standing in for thousands of viewers.
           GATEWAY_SEND_RATE_LIMIT: '1000000000',
+          // Tens of thousands of viewers come from a handful of loopback addresses here.
+          GATEWAY_MAX_CONNECTIONS_PER_ADDRESS: '1000000',
         },
         profileDir,
         metricsPorts[i],

@@ -21,10 +21,10 @@ const SENDS = Number(process.env['SENDS'] ?? 100);
 const GAP_MS = Number(process.env['GAP_MS'] ?? 100);
 const SENDERS = Number(process.env['SENDERS'] ?? 10);
 
-async function post(path: string, body: unknown): Promise<any> {
+async function post<T = unknown>(path: string, body: unknown): Promise<T> {
   const res = await fetch(`${AUTH}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return res.json();
+  return (await res.json()) as T;
 }
 
 function connect(url: string, token: string): Promise<Socket> {
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < SENDERS; i++) {
     const username = `bench_${Date.now().toString(36)}_${i}`;
     await post('/v1/auth/register', { username, password: 'bench-password-1' });
-    tokens.push((await post('/v1/auth/login', { username, password: 'bench-password-1' })).accessToken);
+    tokens.push((await post<{ accessToken: string }>('/v1/auth/login', { username, password: 'bench-password-1' })).accessToken);
   }
   const roomId = `bench-idle-${Date.now().toString(36)}`;
   const senders = await Promise.all(tokens.map((t) => connect(GATEWAYS[0], t)));

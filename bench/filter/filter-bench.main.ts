@@ -18,9 +18,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import type { DanmakuAccepted, DanmakuRejected, DanmakuSubmitted } from '@danmaku/contracts';
+import type { DanmakuSubmitted } from '@danmaku/contracts';
 import { DEFAULT_SUFFIXES, canonicalTerm, compileTerms, type CompiledMatcher } from '@danmaku/filter';
 import { MetricsService } from '@danmaku/platform';
+// The decision path is measured in this process, so it takes moderation's classes (and the filter
+// lib's test corpus) from their sources: no public entry point exposes them.
+/* eslint-disable @nx/enforce-module-boundaries */
 import { BLOCKLIST } from '../../libs/filter/src/testing/blocklist';
 import { TRANSFORM_CLASSES, evasionCases, seededRandom } from '../../libs/filter/src/testing/corpus';
 import { BlockedTermsRepository } from '../../apps/moderation/src/blocked-terms/blocked-terms.repository';
@@ -34,7 +37,9 @@ import { DecisionPolicy } from '../../apps/moderation/src/decision/decision-poli
 import { DecisionStoreRepository } from '../../apps/moderation/src/decision/decision-store.repository';
 import { DecisionMetrics } from '../../apps/moderation/src/decision/decision.metrics';
 import { DecisionService } from '../../apps/moderation/src/decision/decision.service';
+import { RecentBufferRepository } from '../../apps/moderation/src/decision/recent-buffer.repository';
 import type { DecisionEventsRepository } from '../../apps/moderation/src/messaging/decision-events.repository';
+/* eslint-enable @nx/enforce-module-boundaries */
 
 const WORDS_FILE = '/usr/share/dict/words';
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -269,12 +274,14 @@ async function measureDecisionPath(terms: string[], texts: string[]): Promise<De
     const rooms = Array.from({ length: 20 }, (_, i) => `bench-room-${i}`);
     for (const r of rooms) await seed(r, Array.from({ length: 20 }, () => Array.from({ length: 3 }, () => pick(syllables)).join('')));
 
-    const config = { MODERATION_DECISION_TTL_SEC: 600 } as ModerationConfig;
-    const noPublish = { publish: async (_a: DanmakuAccepted[], _r: DanmakuRejected[]) => undefined };
+    // The defaults of moderation.config.ts for the two settings the decision path reads.
+    const config = { MODERATION_DECISION_TTL_SEC: 600, MODERATION_RECENT_BUFFER: 1000 } as ModerationConfig;
+    const noPublish = { publish: async () => undefined };
     const metrics = new DecisionMetrics(new MetricsService());
     const service = new DecisionService(
       new DecisionContextRepository(redis),
       new DecisionStoreRepository(redis, config),
+      new RecentBufferRepository(redis, config),
       noPublish as unknown as DecisionEventsRepository,
       new TermSetCache(matcher, new BlockedTermsRepository(redis)),
       new DecisionPolicy({ floodMax: 15, floodWindowMs: 10_000, duplicateWindowMs: 30_000 }),

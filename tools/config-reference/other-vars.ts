@@ -5,6 +5,9 @@
  * mentions its variable, so a removed variable cannot stay documented.
  */
 import { MODERATION_HTTP_LIMITS, REPLAY_HTTP_LIMITS, type HttpRateLimitDefaults } from '@danmaku/platform';
+// The reference reads app sources by design (generate.ts imports every app's env schema): the
+// default it documents is the one auth uses, not a copy.
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { DEFAULT_KEK_FILE } from '../../apps/auth/src/keys/key-encryption';
 
 /** A per-app default of the HTTP rate limits, from the constants the apps use. */

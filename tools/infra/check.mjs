@@ -64,11 +64,11 @@ export async function infraCheck() {
         ` (produce ${fmtSecs(tProduced - t0)}, consume incl. group join ${fmtSecs(Date.now() - tProduced)})`,
     );
   } finally {
-    await consumer.disconnect().catch(() => {});
-    await producer.disconnect().catch(() => {});
-    await admin.deleteTopics({ topics: [topic] }).catch(() => {});
-    await admin.deleteGroups([`${topic}.group`]).catch(() => {});
-    await admin.disconnect().catch(() => {});
+    await consumer.disconnect().catch(() => undefined);
+    await producer.disconnect().catch(() => undefined);
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.deleteGroups([`${topic}.group`]).catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
   }
 }
 

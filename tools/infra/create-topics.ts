@@ -1,7 +1,7 @@
 /**
  * Create (idempotently) every Kafka topic of the registry in @danmaku/contracts.
  *
- *   npx tsx tools/infra/create-topics.ts [--json-out FILE] [--quiet]
+ *   npx tsx --tsconfig tools/infra/tsconfig.json tools/infra/create-topics.ts [--json-out FILE] [--quiet]
  *
  * (`npm run infra:up` runs it for you.)
  *
@@ -19,10 +19,8 @@ import { dirname } from 'node:path';
 
 import { ConfigResourceTypes, Kafka, logLevel, type Admin, type ITopicConfig } from 'kafkajs';
 
-// The registry of @danmaku/contracts (libs/contracts/src/lib/kafka-topics.ts), imported by path rather than
-// by the tsconfig alias so that a bare `npx tsx tools/infra/create-topics.ts` works too: there is no root
-// tsconfig.json for tsx to find the `paths` in.
-import { KAFKA_TOPICS, topicName, type TopicDefinition } from '../../libs/contracts/src/index';
+// Run with `--tsconfig tools/infra/tsconfig.json` (as up.mjs does) so that tsx resolves the alias.
+import { KAFKA_TOPICS, topicName, type TopicDefinition } from '@danmaku/contracts';
 
 type Action = 'created' | 'partitions-increased' | 'retention-updated' | 'ok';
 

@@ -340,7 +340,7 @@ export async function probeKafka(brokers, { timeoutMs = 2500 } = {}) {
   } catch (e) {
     return { ok: false, error: e?.message || String(e) };
   } finally {
-    admin.disconnect().catch(() => {});
+    admin.disconnect().catch(() => undefined);
   }
 }
 

@@ -138,7 +138,7 @@ async function portInUse(port) {
 async function probeReady(port) {
   try {
     const res = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(2000) });
-    await res.arrayBuffer().catch(() => {});
+    await res.arrayBuffer().catch(() => undefined);
     return res.status === 200 ? { ok: true } : { ok: false, why: `HTTP ${res.status}` };
   } catch (e) {
     const code = e?.cause?.code || e?.name;
@@ -299,7 +299,7 @@ async function main() {
   const pending = new Map(APP_NAMES.map((a) => [a, 'starting']));
   let lastReport = Date.now();
   while (pending.size > 0) {
-    if (stopping) return new Promise(() => {}); // stopAll exits the process
+    if (stopping) return new Promise(() => undefined); // stopAll exits the process
     await Promise.all(
       [...pending.keys()].map(async (app) => {
         const r = await probeReady(appPort(app, env));
@@ -342,7 +342,7 @@ async function main() {
   log.info(`  Kafka       ${env.KAFKA_BROKERS}`);
   log.info(`  Redis       ${redactUrl(env.REDIS_URL)}`);
   log.info(c.dim('Ctrl-C stops the apps; Kafka and Redis keep running (npm run infra:down stops them).'));
-  return new Promise(() => {}); // run until a signal or an app exit
+  return new Promise(() => undefined); // run until a signal or an app exit
 }
 
 if (isMain(import.meta.url)) runCli('start', main);

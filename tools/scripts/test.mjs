@@ -20,6 +20,7 @@ import { ensureDeps } from './ensure-deps.mjs';
 const log = logger('test');
 /** `npm run config:docs`; with --check it fails when docs/configuration.md is stale. */
 const CONFIG_DOCS = 'tools/config-reference/generate.ts';
+// eslint-disable-next-line no-control-regex -- ESC starts every ANSI colour sequence
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 
 /** Adds up Jest's "Tests: 1 failed, 2 skipped, 30 passed, 33 total" lines (and Vitest's). */

@@ -56,20 +56,24 @@ const room = (roomId: string) => `room:${roomId}`;
 
 const http = createServer((_req, res) => res.writeHead(404).end());
 const redis: Redis[] = [];
-let adapter: Parameters<Server['adapter']>[0] | undefined;
-if (design !== 'kafka') {
+const io = new Server<ClientToServer, ServerToClient>(http, { maxHttpBufferSize: 16_384 });
+
+/**
+ * The adapter subscribes at once, so both clients must be ready first: a (s/p)subscribe
+ * issued while ioredis still runs its ready check crashes the process
+ * (https://github.com/redis/ioredis/issues/2037).
+ */
+async function attachAdapter(): Promise<void> {
   const pub = new Redis(redisUrl);
   const sub = pub.duplicate();
   redis.push(pub, sub);
-  adapter =
+  await Promise.all([pub, sub].map((r) => new Promise((resolve) => r.once('ready', resolve))));
+  io.adapter(
     design === 'classic'
       ? createAdapter(pub, sub, { key })
-      : createShardedAdapter(pub, sub, { channelPrefix: key, subscriptionMode: 'dynamic' });
+      : createShardedAdapter(pub, sub, { channelPrefix: key, subscriptionMode: 'dynamic' }),
+  );
 }
-const io = new Server<ClientToServer, ServerToClient>(http, {
-  maxHttpBufferSize: 16_384,
-  ...(adapter ? { adapter } : {}),
-});
 
 const kafka = new Kafka({ clientId: `${key}-${name}`, brokers, logLevel: logLevel.WARN });
 let producer: Producer | undefined;
@@ -184,7 +188,8 @@ async function startConsumer(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  if (design === 'kafka') {
+  if (design !== 'kafka') await attachAdapter();
+  else {
     producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();
     publisher = new TopicPublisher(producer);

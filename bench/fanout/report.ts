@@ -108,19 +108,19 @@ export function renderReport(r: FanoutResults): string {
   );
   L.push('');
   L.push(
-    '| design | gw | input /s (offered) | deliveries /s | p50 ms | p99 ms | p99.9 ms | reach | server CPU-s/M | gateways | Redis | Kafka | gateway cores | others (cores) |',
+    '| design | gw | input /s (offered) | deliveries /s | p50 ms | p99 ms | p99.9 ms | ack p50 ms | reach | server CPU-s/M | gateways | Redis | Kafka | gateway cores | others (cores) |',
   );
-  L.push('| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |');
+  L.push('| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |');
   for (const c of r.configs) {
     if (c.error)
       L.push(
-        `| ${c.design} | ${c.gateways} | failed: ${c.error.replace(/\|/g, '/').slice(0, 120)} |||||||||||||`,
+        `| ${c.design} | ${c.gateways} | failed: ${c.error.replace(/\|/g, '/').slice(0, 120)} ||||||||||||||`,
       );
     for (const s of c.steps) {
       const gwShare = s.procs.filter(isGateway).reduce((n, p) => n + p.cpuShare, 0);
       L.push(
         `| ${c.design} | ${c.gateways} | ${s.targetRate} (${s.inputRate}) | ${s.deliveriesPerSec} | ${ms(s.latency.p50)} | ` +
-          `${ms(s.latency.p99)} | ${ms(s.latency.p999)} | ${pct(s.reach)} | ${num(s.serverCpuPerMillion)} | ` +
+          `${ms(s.latency.p99)} | ${ms(s.latency.p999)} | ${ms(s.ackLatency.p50)} | ${pct(s.reach)} | ${num(s.serverCpuPerMillion)} | ` +
           `${num(perMillion(s, isGateway))} | ${num(perMillion(s, (p) => p.name === 'redis'))} | ` +
           `${num(perMillion(s, (p) => p.name === 'kafka'))} | ${gwShare.toFixed(2)} | ${s.otherCpuShare.toFixed(2)} |`,
       );

@@ -88,20 +88,20 @@ function parseArgs(argv: string[]): Args {
 /** The delivery bench's plan with the many-rooms scenario laid out for this comparison. */
 function fanoutPlan(args: Args): { plan: Plan; failure: FailureSpec } {
   const plan = makePlan(args.quick);
-  const stepMs = (args.stepSeconds ?? (args.quick ? 3 : 18)) * 1000;
+  const stepMs = (args.stepSeconds ?? (args.quick ? 2 : 18)) * 1000;
   plan.manyRooms = {
     ...plan.manyRooms,
     // 1 sender + 24 viewers a room: 24 splits evenly over 2 and 4 gateways.
-    rooms: args.quick ? 40 : 200,
+    rooms: args.quick ? 24 : 200,
     viewersPerRoom: args.quick ? 9 : 25,
-    // 200 → 400 → 800 danmaku/s in (quick: 80 → 200).
+    // 200 → 400 → 800 danmaku/s in (quick: 48 → 120).
     ratesPerRoom: args.quick ? [2, 5] : [1, 2, 4],
     referencePerRoom: 2,
     durationMs: stepMs,
-    drainMaxMs: args.quick ? 2000 : 5000,
+    drainMaxMs: args.quick ? 1500 : 5000,
   };
   const failure: FailureSpec = args.quick
-    ? { rooms: 20, viewersPerRoom: 8, rate: 40, durationMs: 2000 }
+    ? { rooms: 12, viewersPerRoom: 8, rate: 30, durationMs: 1000 }
     : { rooms: 50, viewersPerRoom: 8, rate: 100, durationMs: 5000 };
   return { plan, failure };
 }
@@ -286,9 +286,11 @@ async function main(): Promise<void> {
     say(`\n[${elapsed()}] ==== ${label}: starting ${gateways} gateways …`);
     let gws: Array<{ t: Tracked; url: string }> = [];
     try {
+      const started = Date.now();
       gws = await Promise.all(
         Array.from({ length: gateways }, (_, i) => startGateway(design, `gateway-${i + 1}`, env)),
       );
+      say(`  ${gateways} gateways ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       const infraUsed = DESIGN_INFRA[design];
       const sut: SystemUnderTest = {
         name: label as SystemName,
@@ -313,6 +315,8 @@ async function main(): Promise<void> {
     } catch (e) {
       config.error = e instanceof Error ? e.message.split('\n')[0] : String(e);
       say(`  ${label} failed: ${config.error}`);
+      for (const g of gws.filter((x) => !isRunning(x.t)))
+        say(`  ${g.t.name} had exited; its last lines:\n    ${g.t.tail.slice(-15).join('\n    ')}`);
     } finally {
       await stopGateways(gws.map((g) => g.t));
     }

@@ -8,7 +8,16 @@ export default [
   ...nx.configs['flat/javascript'],
   prettier,
   {
-    ignores: ['**/dist', '**/node_modules', '**/.cache', '**/.data', '**/*.js', '**/*.mjs', '!tools/**/*.mjs', 'bench/results'],
+    ignores: [
+      '**/dist',
+      '**/node_modules',
+      '**/.cache',
+      '**/.data',
+      '**/*.js',
+      '**/*.mjs',
+      '!tools/**/*.mjs',
+      'bench/results',
+    ],
   },
   {
     files: ['**/*.ts'],
@@ -25,13 +34,29 @@ export default [
           enforceBuildableLibDependency: true,
           allow: [],
           depConstraints: [
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:contracts', 'type:infra', 'type:platform', 'type:util'] },
-            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:contracts', 'type:testing', 'type:sdk'] },
+            {
+              sourceTag: 'type:app',
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:infra', 'type:platform', 'type:util'],
+            },
+            {
+              sourceTag: 'type:e2e',
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:testing', 'type:sdk'],
+            },
             {
               sourceTag: 'type:bench',
-              onlyDependOnLibsWithTags: ['type:contracts', 'type:infra', 'type:platform', 'type:util', 'type:testing', 'type:sdk'],
+              onlyDependOnLibsWithTags: [
+                'type:contracts',
+                'type:infra',
+                'type:platform',
+                'type:util',
+                'type:testing',
+                'type:sdk',
+              ],
             },
-            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:contracts', 'type:infra', 'type:platform', 'type:util'] },
+            {
+              sourceTag: 'type:tool',
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:infra', 'type:platform', 'type:util'],
+            },
             { sourceTag: 'type:web', onlyDependOnLibsWithTags: ['type:contracts', 'type:sdk'] },
             { sourceTag: 'type:sdk', onlyDependOnLibsWithTags: ['type:contracts'] },
             { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:contracts', 'type:infra'] },
@@ -45,9 +70,7 @@ export default [
       'no-restricted-imports': [
         'error',
         {
-          paths: [
-            { name: 'kafkajs', message: 'kafkajs lives in libs/kafka only; use @danmaku/kafka.' },
-          ],
+          paths: [{ name: 'kafkajs', message: 'kafkajs lives in libs/kafka only; use @danmaku/kafka.' }],
         },
       ],
     },

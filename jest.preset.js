@@ -24,5 +24,6 @@ module.exports = {
   testMatch: ['**/?(*.)+(spec|int-spec|e2e-spec).ts'],
   // `npm test -- --unit` (DANMAKU_TEST_SCOPE=unit) runs without Kafka, Redis or a build:
   // integration suites (in each project's test/ folder) are left out, not run and skipped.
-  testPathIgnorePatterns: process.env.DANMAKU_TEST_SCOPE === 'unit' ? ['/node_modules/', '/test/'] : ['/node_modules/'],
+  testPathIgnorePatterns:
+    process.env.DANMAKU_TEST_SCOPE === 'unit' ? ['/node_modules/', '/test/'] : ['/node_modules/'],
 };

@@ -22,7 +22,11 @@ const GAP_MS = Number(process.env['GAP_MS'] ?? 100);
 const SENDERS = Number(process.env['SENDERS'] ?? 10);
 
 async function post<T = unknown>(path: string, body: unknown): Promise<T> {
-  const res = await fetch(`${AUTH}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${AUTH}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
 }
@@ -45,7 +49,10 @@ async function main(): Promise<void> {
   for (let i = 0; i < SENDERS; i++) {
     const username = `bench_${Date.now().toString(36)}_${i}`;
     await post('/v1/auth/register', { username, password: 'bench-password-1' });
-    tokens.push((await post<{ accessToken: string }>('/v1/auth/login', { username, password: 'bench-password-1' })).accessToken);
+    tokens.push(
+      (await post<{ accessToken: string }>('/v1/auth/login', { username, password: 'bench-password-1' }))
+        .accessToken,
+    );
   }
   const roomId = `bench-idle-${Date.now().toString(36)}`;
   const senders = await Promise.all(tokens.map((t) => connect(GATEWAYS[0], t)));
@@ -67,7 +74,9 @@ async function main(): Promise<void> {
       }
     }
   });
-  process.stdout.write(`sending ${SENDS} danmaku, one every ${GAP_MS} ms, ${GATEWAYS[0]} → ${GATEWAYS[GATEWAYS.length - 1]}\n`);
+  process.stdout.write(
+    `sending ${SENDS} danmaku, one every ${GAP_MS} ms, ${GATEWAYS[0]} → ${GATEWAYS[GATEWAYS.length - 1]}\n`,
+  );
   for (let i = 0; i < SENDS; i++) {
     const text = `idle-${i}`;
     const t0 = performance.now();

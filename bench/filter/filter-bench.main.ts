@@ -74,7 +74,24 @@ function normalizeBaseline(text: string): string {
   return text.normalize('NFKC').toLocaleLowerCase('und').normalize('NFKC').trim();
 }
 
-const syllables = ['ka', 'zu', 'mi', 'tor', 'vex', 'qua', 'lin', 'dro', 'pex', 'gor', 'yat', 'wim', 'sul', 'bri', 'fen', 'hox'];
+const syllables = [
+  'ka',
+  'zu',
+  'mi',
+  'tor',
+  'vex',
+  'qua',
+  'lin',
+  'dro',
+  'pex',
+  'gor',
+  'yat',
+  'wim',
+  'sul',
+  'bri',
+  'fen',
+  'hox',
+];
 /** 10,000 terms: the blocklist, then made-up spam handles and CJK phrases up to the count. */
 function tenThousandTerms(): string[] {
   const terms = new Set(BLOCKLIST);
@@ -94,7 +111,16 @@ function loadWords(): string[] | null {
     .filter((w) => w.length > 0);
 }
 
-const CJK_CHAT = ['今天的直播太好看了', '主播加油！', '哈哈哈哈哈', '这个操作太秀了', 'ありがとう！', 'すごい上手', '안녕하세요', '前方高能'];
+const CJK_CHAT = [
+  '今天的直播太好看了',
+  '主播加油！',
+  '哈哈哈哈哈',
+  '这个操作太秀了',
+  'ありがとう！',
+  'すごい上手',
+  '안녕하세요',
+  '前方高能',
+];
 const EMOJI = ['😂', '🎉', '👍', '🔥', '❤️', ''];
 /** Chat-like texts: dictionary words with punctuation and emoji, some CJK, a few evasions. */
 function chatTexts(words: string[], n: number, evasions: string[]): string[] {
@@ -142,7 +168,13 @@ function measureRecall(matcher: CompiledMatcher, baseline: SubstringBaseline): R
     row.engine = pct(row.engine, row.cases);
     row.substring = pct(row.substring, row.cases);
   }
-  return { overall: pct(hits, cases.length), substringOverall: pct(baseHits, cases.length), byClass, cases: cases.length, missedExamples: missed };
+  return {
+    overall: pct(hits, cases.length),
+    substringOverall: pct(baseHits, cases.length),
+    byClass,
+    cases: cases.length,
+    missedExamples: missed,
+  };
 }
 
 interface FalsePositives {
@@ -158,7 +190,11 @@ interface FalsePositives {
  * Every word is checked alone. A word that is a blocked term or one of its inflections
  * (`asses` for `ass`) is a hit, not a false positive: it is left out of the rate.
  */
-function measureFalsePositives(words: string[], matcher: CompiledMatcher, baseline: SubstringBaseline): FalsePositives {
+function measureFalsePositives(
+  words: string[],
+  matcher: CompiledMatcher,
+  baseline: SubstringBaseline,
+): FalsePositives {
   const termForms = new Set<string>();
   for (const t of BLOCKLIST) {
     const c = canonicalTerm(t).replace(/\*/g, '');
@@ -166,12 +202,14 @@ function measureFalsePositives(words: string[], matcher: CompiledMatcher, baseli
     for (const s of DEFAULT_SUFFIXES) termForms.add(c + s);
     termForms.add(`${c}${c.at(-1)}ing`);
   }
-  const isTermWord = (w: string) => termForms.has(w.toLowerCase().replace(/'s$/, '').normalize('NFD').replace(/\p{M}/gu, ''));
+  const isTermWord = (w: string) =>
+    termForms.has(w.toLowerCase().replace(/'s$/, '').normalize('NFD').replace(/\p{M}/gu, ''));
   const innocent = words.filter((w) => !isTermWord(w));
   const flaggedBy = (m: (w: string) => boolean) => innocent.filter(m);
   const engineFlagged = flaggedBy((w) => matcher.match(w) !== null);
   const baseFlagged = flaggedBy((w) => baseline.matches(w));
-  const sample = (xs: string[]) => xs.filter((_, i) => i % Math.max(1, Math.floor(xs.length / 40)) === 0).slice(0, 40);
+  const sample = (xs: string[]) =>
+    xs.filter((_, i) => i % Math.max(1, Math.floor(xs.length / 40)) === 0).slice(0, 40);
 
   // The design's knobs, measured: fewer or more inflections, leetspeak off.
   const variants = [
@@ -180,7 +218,10 @@ function measureFalsePositives(words: string[], matcher: CompiledMatcher, baseli
     { name: 'inflections + in/y', opts: { suffixes: [...DEFAULT_SUFFIXES, 'in', 'y'] } },
     { name: 'leetspeak off', opts: { leet: false } },
   ].map(({ name, opts }) => {
-    const m = compileTerms(BLOCKLIST.map((term, i) => ({ id: String(i), term })), opts);
+    const m = compileTerms(
+      BLOCKLIST.map((term, i) => ({ id: String(i), term })),
+      opts,
+    );
     const flagged = innocent.filter((w) => m.match(w) !== null).length;
     const cases = evasionCases(BLOCKLIST, 2024, 2);
     const recall = pct(cases.filter((c) => m.match(c.text) !== null).length, cases.length);
@@ -191,8 +232,16 @@ function measureFalsePositives(words: string[], matcher: CompiledMatcher, baseli
     words: words.length,
     termWords: words.length - innocent.length,
     innocentWords: innocent.length,
-    engine: { flagged: engineFlagged.length, rate: pct(engineFlagged.length, innocent.length), examples: sample(engineFlagged) },
-    substring: { flagged: baseFlagged.length, rate: pct(baseFlagged.length, innocent.length), examples: sample(baseFlagged) },
+    engine: {
+      flagged: engineFlagged.length,
+      rate: pct(engineFlagged.length, innocent.length),
+      examples: sample(engineFlagged),
+    },
+    substring: {
+      flagged: baseFlagged.length,
+      rate: pct(baseFlagged.length, innocent.length),
+      examples: sample(baseFlagged),
+    },
     variants,
   };
 }
@@ -251,7 +300,13 @@ interface DecisionPath {
   /** Decisions per second of this process's own CPU time (user + system): what one free core would do. */
   perCpuSecond: number;
   /** The same with CONCURRENCY partitions decided at once (the consumer's default). */
-  concurrent: { partitions: number; perSecond: number; perCpuSecond: number; batchP50ms: number; batchP99ms: number };
+  concurrent: {
+    partitions: number;
+    perSecond: number;
+    perCpuSecond: number;
+    batchP50ms: number;
+    batchP99ms: number;
+  };
   outcomes: Record<string, number>;
 }
 
@@ -265,14 +320,28 @@ async function measureDecisionPath(terms: string[], texts: string[]): Promise<De
       const p = redis.pipeline();
       for (const term of list) {
         const termId = randomUUID();
-        p.hset(modKeys.terms(roomId), termId, JSON.stringify({ termId, term, createdAt: Date.now(), createdBy: 'bench', canonical: matcher.canonical(term) }));
+        p.hset(
+          modKeys.terms(roomId),
+          termId,
+          JSON.stringify({
+            termId,
+            term,
+            createdAt: Date.now(),
+            createdBy: 'bench',
+            canonical: matcher.canonical(term),
+          }),
+        );
       }
       p.set(modKeys.termsVersion(roomId), '1');
       return p.exec();
     };
     await seed(null, terms);
     const rooms = Array.from({ length: 20 }, (_, i) => `bench-room-${i}`);
-    for (const r of rooms) await seed(r, Array.from({ length: 20 }, () => Array.from({ length: 3 }, () => pick(syllables)).join('')));
+    for (const r of rooms)
+      await seed(
+        r,
+        Array.from({ length: 20 }, () => Array.from({ length: 3 }, () => pick(syllables)).join('')),
+      );
 
     // The defaults of moderation.config.ts for the two settings the decision path reads.
     const config = { MODERATION_DECISION_TTL_SEC: 600, MODERATION_RECENT_BUFFER: 1000 } as ModerationConfig;
@@ -293,7 +362,10 @@ async function measureDecisionPath(terms: string[], texts: string[]): Promise<De
     // A partition holds a fixed set of rooms (Kafka key = roomId): partition p gets rooms p, p + P, …
     const submission = (partition = -1, partitions = 1): DanmakuSubmitted => ({
       id: randomUUID(),
-      roomId: partition < 0 ? rooms[n % rooms.length] : rooms[(partition + partitions * (n % Math.floor(rooms.length / partitions))) % rooms.length],
+      roomId:
+        partition < 0
+          ? rooms[n % rooms.length]
+          : rooms[(partition + partitions * (n % Math.floor(rooms.length / partitions))) % rooms.length],
       // Enough senders that flood control (15 per 10 s) rarely fires: the accepted path is the long one.
       userId: `bench-user-${n % 20_000}`,
       nickname: 'Bench',
@@ -312,7 +384,9 @@ async function measureDecisionPath(terms: string[], texts: string[]): Promise<De
     const t0 = performance.now();
     for (let done = 0; done < DECISIONS; done += BATCH) {
       const b0 = performance.now();
-      await service.decideBatch(Array.from({ length: Math.min(BATCH, DECISIONS - done) }, () => submission()));
+      await service.decideBatch(
+        Array.from({ length: Math.min(BATCH, DECISIONS - done) }, () => submission()),
+      );
       batchTimes.push(performance.now() - b0);
     }
     const totalS = (performance.now() - t0) / 1000;
@@ -345,7 +419,8 @@ async function measureDecisionPath(terms: string[], texts: string[]): Promise<De
     batchTimes.sort((a, b) => a - b);
     singles.sort((a, b) => a - b);
     const outcomes: Record<string, number> = {};
-    for (const v of (await metrics.decisions.get()).values) outcomes[`${v.labels['outcome']}:${v.labels['code']}`] = v.value;
+    for (const v of (await metrics.decisions.get()).values)
+      outcomes[`${v.labels['outcome']}:${v.labels['code']}`] = v.value;
     return {
       decisions: DECISIONS,
       batch: BATCH,
@@ -378,7 +453,9 @@ async function measureDecisionPath(terms: string[], texts: string[]): Promise<De
 async function main(): Promise<void> {
   const words = loadWords();
   if (!words) {
-    process.stderr.write(`${WORDS_FILE} is missing: install Debian's word list first (apt-get install wamerican)\n`);
+    process.stderr.write(
+      `${WORDS_FILE} is missing: install Debian's word list first (apt-get install wamerican)\n`,
+    );
     process.exit(1);
   }
   const blocklist = compileTerms(BLOCKLIST.map((term, i) => ({ id: String(i), term })));
@@ -388,7 +465,9 @@ async function main(): Promise<void> {
   );
 
   const recall = measureRecall(blocklist, baseline);
-  process.stdout.write(`recall on the evasion corpus: ${recall.overall}% (${recall.cases} cases; substring baseline ${recall.substringOverall}%)\n`);
+  process.stdout.write(
+    `recall on the evasion corpus: ${recall.overall}% (${recall.cases} cases; substring baseline ${recall.substringOverall}%)\n`,
+  );
   const fp = measureFalsePositives(words, blocklist, baseline);
   process.stdout.write(
     `false positives on ${fp.innocentWords} innocent words: ${fp.engine.flagged} (${fp.engine.rate}%); substring baseline ${fp.substring.flagged} (${fp.substring.rate}%)\n`,
@@ -402,7 +481,9 @@ async function main(): Promise<void> {
   const site = compileTerms(terms.map((term, i) => ({ id: String(i), term })));
   const room = compileTerms(Array.from({ length: 20 }, (_, i) => ({ id: `r${i}`, term: `roomterm${i}` })));
   const speed = measureMatcher(site, room, texts);
-  process.stdout.write(`matcher alone (room + 10,000 site terms): ${speed.perSecond}/s, p50 ${speed.p50us} µs, p99 ${speed.p99us} µs\n`);
+  process.stdout.write(
+    `matcher alone (room + 10,000 site terms): ${speed.perSecond}/s, p50 ${speed.p50us} µs, p99 ${speed.p99us} µs\n`,
+  );
 
   let decision: DecisionPath | { error: string };
   try {
@@ -417,7 +498,18 @@ async function main(): Promise<void> {
     process.stdout.write(`decision path skipped: Redis at ${REDIS_URL} not usable (${String(err)})\n`);
   }
 
-  const result = { at: new Date().toISOString(), node: process.version, cpu: `${cpus().length}× ${cpus()[0]?.model}`, loadAverage: loadavg()[0], blocklist: BLOCKLIST.length, recall, falsePositives: fp, compile, matcher: speed, decisionPath: decision };
+  const result = {
+    at: new Date().toISOString(),
+    node: process.version,
+    cpu: `${cpus().length}× ${cpus()[0]?.model}`,
+    loadAverage: loadavg()[0],
+    blocklist: BLOCKLIST.length,
+    recall,
+    falsePositives: fp,
+    compile,
+    matcher: speed,
+    decisionPath: decision,
+  };
   const dir = join(__dirname, '..', 'results');
   mkdirSync(dir, { recursive: true });
   const stamp = result.at.replace(/[:.]/g, '-');
@@ -450,7 +542,12 @@ function markdown(
       return `| ${c} | ${row.cases} | ${row.engine}% | ${row.substring}% |`;
     }),
     '',
-    recall.missedExamples.length > 0 ? `Missed, e.g.: ${recall.missedExamples.slice(0, 10).map((m) => `\`${m.text}\` (${m.term})`).join(', ')}` : 'Nothing missed.',
+    recall.missedExamples.length > 0
+      ? `Missed, e.g.: ${recall.missedExamples
+          .slice(0, 10)
+          .map((m) => `\`${m.text}\` (${m.term})`)
+          .join(', ')}`
+      : 'Nothing missed.',
     '',
     `## False positives on ${WORDS_FILE}`,
     '',
@@ -480,7 +577,9 @@ function markdown(
       `- whole decision path (real DecisionService, real Redis, Kafka publish replaced by a no-op, one Node process), ${decision.decisions} decisions in batches of ${decision.batch}, one partition at a time: **${decision.perSecond} decisions/s** (${decision.perCpuSecond} per second of this process's CPU time), batch p50 ${decision.batchP50ms} ms, p99 ${decision.batchP99ms} ms`,
       `- ${decision.concurrent.partitions} partitions decided at once (MODERATION_DECIDE_CONCURRENCY default): **${decision.concurrent.perSecond} decisions/s** (${decision.concurrent.perCpuSecond} per CPU-second), batch p50 ${decision.concurrent.batchP50ms} ms, p99 ${decision.concurrent.batchP99ms} ms`,
       `- one decision at a time (batch of 1): p50 ${decision.singleP50ms} ms, p99 ${decision.singleP99ms} ms`,
-      `- outcomes: ${Object.entries(decision.outcomes).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+      `- outcomes: ${Object.entries(decision.outcomes)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
     );
   }
   return `${lines.join('\n')}\n`;

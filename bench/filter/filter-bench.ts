@@ -10,8 +10,12 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
-const result = spawnSync(process.execPath, [...process.execArgv, join(__dirname, 'filter-bench.main.ts'), ...process.argv.slice(2)], {
-  stdio: 'inherit',
-  env: { ...process.env, TSX_TSCONFIG_PATH: join(__dirname, 'tsconfig.json') },
-});
+const result = spawnSync(
+  process.execPath,
+  [...process.execArgv, join(__dirname, 'filter-bench.main.ts'), ...process.argv.slice(2)],
+  {
+    stdio: 'inherit',
+    env: { ...process.env, TSX_TSCONFIG_PATH: join(__dirname, 'tsconfig.json') },
+  },
+);
 process.exit(result.status ?? 1);

@@ -65,7 +65,7 @@ describe('auth and roles', () => {
     }
   });
 
-  it('answers 403 FORBIDDEN to users, guests and other rooms\' moderators', async () => {
+  it("answers 403 FORBIDDEN to users, guests and other rooms' moderators", async () => {
     const r = room();
     for (const [method, path, body] of routes) {
       for (const token of [user.token, guest, moderator.token]) {
@@ -114,7 +114,9 @@ describe('auth and roles', () => {
     expect((await stack.api('GET', `/v1/rooms/${r}`, { token: m.token })).status).toBe(200);
     expect((await stack.api('DELETE', `/v1/rooms/${r}/moderators/${m.userId}`)).status).toBe(204);
     expect((await stack.api('GET', `/v1/rooms/${r}`, { token: m.token })).status).toBe(403);
-    expect((await stack.api('DELETE', `/v1/rooms/${r}/moderators/${m.userId}`)).body.error.code).toBe('NOT_FOUND');
+    expect((await stack.api('DELETE', `/v1/rooms/${r}/moderators/${m.userId}`)).body.error.code).toBe(
+      'NOT_FOUND',
+    );
   });
 });
 
@@ -122,12 +124,19 @@ describe('rooms, settings and sessions', () => {
   it('shows a room with default settings, its moderators and no live session', async () => {
     const res = await stack.api('GET', `/v1/rooms/${modRoom}`);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ roomId: modRoom, settings: DEFAULT_ROOM_SETTINGS, moderators: [moderator.userId], live: null });
+    expect(res.body).toEqual({
+      roomId: modRoom,
+      settings: DEFAULT_ROOM_SETTINGS,
+      moderators: [moderator.userId],
+      live: null,
+    });
   });
 
   it('patches settings, writes the shared key and publishes settings.updated', async () => {
     const r = room();
-    const a = await stack.api('PATCH', `/v1/rooms/${r}/settings`, { body: { slowModeSec: 5, uniqueChat: true } });
+    const a = await stack.api('PATCH', `/v1/rooms/${r}/settings`, {
+      body: { slowModeSec: 5, uniqueChat: true },
+    });
     expect(a.status).toBe(200);
     expect(a.body).toEqual({ ...DEFAULT_ROOM_SETTINGS, slowModeSec: 5, uniqueChat: true });
     const b = await stack.api('PATCH', `/v1/rooms/${r}/settings`, { body: { maxLength: 500 } });
@@ -135,7 +144,10 @@ describe('rooms, settings and sessions', () => {
     expect(JSON.parse((await stack.redis.get(sharedRedisKeys.roomSettings(r))) ?? '{}')).toEqual(b.body);
     expect((await stack.api('GET', `/v1/rooms/${r}`)).body.settings).toEqual(b.body);
     await expectEventually(() =>
-      expect(eventsOf(r).map((e) => (e.type === 'settings.updated' ? e.settings : null))).toEqual([a.body, b.body]),
+      expect(eventsOf(r).map((e) => (e.type === 'settings.updated' ? e.settings : null))).toEqual([
+        a.body,
+        b.body,
+      ]),
     );
   });
 
@@ -222,19 +234,34 @@ describe('rooms, settings and sessions', () => {
 describe('blocked terms', () => {
   it('adds, lists and removes room terms', async () => {
     const asMod = { token: moderator.token };
-    const add = await stack.api('POST', `/v1/rooms/${modRoom}/blocked-terms`, { ...asMod, body: { term: '  Spoiler  ' } });
+    const add = await stack.api('POST', `/v1/rooms/${modRoom}/blocked-terms`, {
+      ...asMod,
+      body: { term: '  Spoiler  ' },
+    });
     expect(add.status).toBe(201);
     expect(add.body).toEqual({ termId: expect.any(String), term: 'Spoiler' });
-    const dup = await stack.api('POST', `/v1/rooms/${modRoom}/blocked-terms`, { ...asMod, body: { term: 'ＳＰＯＩＬＥＲ' } });
+    const dup = await stack.api('POST', `/v1/rooms/${modRoom}/blocked-terms`, {
+      ...asMod,
+      body: { term: 'ＳＰＯＩＬＥＲ' },
+    });
     expect(dup.status).toBe(409);
     expect(dup.body.error).toMatchObject({ code: 'CONFLICT', details: { termId: add.body.termId } });
     const list = await stack.api('GET', `/v1/rooms/${modRoom}/blocked-terms`, asMod);
     expect(list.body).toEqual({
-      items: [{ termId: add.body.termId, term: 'Spoiler', createdAt: expect.any(Number), createdBy: moderator.userId }],
+      items: [
+        {
+          termId: add.body.termId,
+          term: 'Spoiler',
+          createdAt: expect.any(Number),
+          createdBy: moderator.userId,
+        },
+      ],
     });
     // Terms are per room.
     expect((await stack.api('GET', `/v1/rooms/${room()}/blocked-terms`)).body).toEqual({ items: [] });
-    expect((await stack.api('DELETE', `/v1/rooms/${modRoom}/blocked-terms/${add.body.termId}`, asMod)).status).toBe(204);
+    expect(
+      (await stack.api('DELETE', `/v1/rooms/${modRoom}/blocked-terms/${add.body.termId}`, asMod)).status,
+    ).toBe(204);
     const gone = await stack.api('DELETE', `/v1/rooms/${modRoom}/blocked-terms/${add.body.termId}`, asMod);
     expect(gone.status).toBe(404);
     expect(gone.body.error.code).toBe('NOT_FOUND');
@@ -254,14 +281,20 @@ describe('blocked terms', () => {
     });
     expect((await stack.api('DELETE', `/v1/blocked-terms/${add.body.termId}`)).status).toBe(204);
     expect((await stack.api('DELETE', `/v1/blocked-terms/${add.body.termId}`)).status).toBe(404);
-    expect((await stack.api('GET', '/v1/blocked-terms')).body.items.map((t: { term: string }) => t.term)).not.toContain(word);
+    expect(
+      (await stack.api('GET', '/v1/blocked-terms')).body.items.map((t: { term: string }) => t.term),
+    ).not.toContain(word);
   });
 
   it('answers 400 for bad terms', async () => {
     for (const body of [{}, { term: '' }, { term: '   ' }, { term: 'x'.repeat(101) }, { term: 5 }]) {
       for (const path of [`/v1/rooms/${modRoom}/blocked-terms`, '/v1/blocked-terms']) {
         const res = await stack.api('POST', path, { body });
-        expect({ body, status: res.status, code: res.body.error?.code }).toEqual({ body, status: 400, code: 'INVALID_PAYLOAD' });
+        expect({ body, status: res.status, code: res.body.error?.code }).toEqual({
+          body,
+          status: 400,
+          code: 'INVALID_PAYLOAD',
+        });
         expect(res.body.error.details[0].path).toBe('term');
       }
     }
@@ -272,7 +305,9 @@ describe('blocked terms', () => {
 describe('bans, mutes and retractions', () => {
   it('bans and unbans in a room, with user.banned / user.unbanned events and the shared key gateways read', async () => {
     const r = room();
-    const timed = await stack.api('POST', `/v1/rooms/${r}/bans`, { body: { userId: 'troll', reason: 'spam', durationSec: 60 } });
+    const timed = await stack.api('POST', `/v1/rooms/${r}/bans`, {
+      body: { userId: 'troll', reason: 'spam', durationSec: 60 },
+    });
     expect(timed.status).toBe(201);
     expect(timed.body).toEqual({
       userId: 'troll',
@@ -284,14 +319,27 @@ describe('bans, mutes and retractions', () => {
     });
     const forever = await stack.api('POST', `/v1/rooms/${r}/bans`, { body: { userId: 'troll2' } });
     expect(forever.body).toMatchObject({ userId: 'troll2', until: null, reason: null });
-    expect((await stack.api('GET', `/v1/rooms/${r}/bans`)).body.items.map((b: { userId: string }) => b.userId)).toEqual([
-      'troll',
-      'troll2',
-    ]);
+    expect(
+      (await stack.api('GET', `/v1/rooms/${r}/bans`)).body.items.map((b: { userId: string }) => b.userId),
+    ).toEqual(['troll', 'troll2']);
     await expectEventually(() =>
       expect(eventsOf(r)).toEqual([
-        { type: 'user.banned', roomId: r, userId: 'troll', until: timed.body.until, reason: 'spam', at: timed.body.createdAt },
-        { type: 'user.banned', roomId: r, userId: 'troll2', until: null, reason: null, at: forever.body.createdAt },
+        {
+          type: 'user.banned',
+          roomId: r,
+          userId: 'troll',
+          until: timed.body.until,
+          reason: 'spam',
+          at: timed.body.createdAt,
+        },
+        {
+          type: 'user.banned',
+          roomId: r,
+          userId: 'troll2',
+          until: null,
+          reason: null,
+          at: forever.body.createdAt,
+        },
       ]),
     );
     expect(await stack.redis.hgetall(sharedRedisKeys.roomBans(r))).toEqual({
@@ -300,25 +348,48 @@ describe('bans, mutes and retractions', () => {
     });
     expect((await stack.api('DELETE', `/v1/rooms/${r}/bans/troll`)).status).toBe(204);
     expect((await stack.api('DELETE', `/v1/rooms/${r}/bans/troll`)).status).toBe(404);
-    expect((await stack.api('GET', `/v1/rooms/${r}/bans`)).body.items.map((b: { userId: string }) => b.userId)).toEqual(['troll2']);
+    expect(
+      (await stack.api('GET', `/v1/rooms/${r}/bans`)).body.items.map((b: { userId: string }) => b.userId),
+    ).toEqual(['troll2']);
     expect(await stack.redis.hkeys(sharedRedisKeys.roomBans(r))).toEqual(['troll2']);
     await expectEventually(() =>
-      expect(eventsOf(r).at(-1)).toEqual({ type: 'user.unbanned', roomId: r, userId: 'troll', at: expect.any(Number) }),
+      expect(eventsOf(r).at(-1)).toEqual({
+        type: 'user.unbanned',
+        roomId: r,
+        userId: 'troll',
+        at: expect.any(Number),
+      }),
     );
   });
 
   it('mutes and unmutes in a room, with user.muted / user.unmuted events and the shared key', async () => {
     const r = room();
-    const mute = await stack.api('POST', `/v1/rooms/${r}/mutes`, { body: { userId: 'loud', durationSec: 300 } });
+    const mute = await stack.api('POST', `/v1/rooms/${r}/mutes`, {
+      body: { userId: 'loud', durationSec: 300 },
+    });
     expect(mute.status).toBe(201);
-    expect(mute.body).toMatchObject({ userId: 'loud', roomId: r, until: mute.body.createdAt + 300_000, reason: null });
+    expect(mute.body).toMatchObject({
+      userId: 'loud',
+      roomId: r,
+      until: mute.body.createdAt + 300_000,
+      reason: null,
+    });
     expect((await stack.api('GET', `/v1/rooms/${r}/mutes`)).body.items).toEqual([mute.body]);
     await expectEventually(() =>
       expect(eventsOf(r)).toEqual([
-        { type: 'user.muted', roomId: r, userId: 'loud', until: mute.body.until, reason: null, at: mute.body.createdAt },
+        {
+          type: 'user.muted',
+          roomId: r,
+          userId: 'loud',
+          until: mute.body.until,
+          reason: null,
+          at: mute.body.createdAt,
+        },
       ]),
     );
-    expect(await stack.redis.hget(sharedRedisKeys.roomMutes(r), 'loud')).toBe(JSON.stringify({ until: mute.body.until }));
+    expect(await stack.redis.hget(sharedRedisKeys.roomMutes(r), 'loud')).toBe(
+      JSON.stringify({ until: mute.body.until }),
+    );
     expect((await stack.api('DELETE', `/v1/rooms/${r}/mutes/loud`)).status).toBe(204);
     expect((await stack.api('GET', `/v1/rooms/${r}/mutes`)).body.items).toEqual([]);
     expect((await stack.api('DELETE', `/v1/rooms/${r}/mutes/loud`)).body.error.code).toBe('NOT_FOUND');
@@ -332,27 +403,46 @@ describe('bans, mutes and retractions', () => {
     const r = room();
     await stack.api('POST', `/v1/rooms/${r}/mutes`, { body: { userId: 'brief', durationSec: 1 } });
     expect((await stack.api('GET', `/v1/rooms/${r}/mutes`)).body.items).toHaveLength(1);
-    await expectEventually(async () => expect((await stack.api('GET', `/v1/rooms/${r}/mutes`)).body.items).toEqual([]), {
-      timeoutMs: 5000,
-      intervalMs: 250,
-    });
+    await expectEventually(
+      async () => expect((await stack.api('GET', `/v1/rooms/${r}/mutes`)).body.items).toEqual([]),
+      {
+        timeoutMs: 5000,
+        intervalMs: 250,
+      },
+    );
     // Dropped from the gateways' copy too.
     expect(await stack.redis.hlen(sharedRedisKeys.roomMutes(r))).toBe(0);
   });
 
   it('bans site-wide (admins only), with user.site-banned / user.unbanned on the reserved room _site', async () => {
     const who = `site-troll-${randomBytes(3).toString('hex')}`;
-    const ban = await stack.api('POST', '/v1/bans', { body: { userId: who, reason: 'abuse', durationSec: 3600 } });
+    const ban = await stack.api('POST', '/v1/bans', {
+      body: { userId: who, reason: 'abuse', durationSec: 3600 },
+    });
     expect(ban.status).toBe(201);
-    expect(ban.body).toMatchObject({ userId: who, roomId: null, until: ban.body.createdAt + 3_600_000, reason: 'abuse' });
+    expect(ban.body).toMatchObject({
+      userId: who,
+      roomId: null,
+      until: ban.body.createdAt + 3_600_000,
+      reason: 'abuse',
+    });
     expect((await stack.api('GET', '/v1/bans')).body.items).toContainEqual(ban.body);
-    expect(await stack.redis.hget(sharedRedisKeys.siteBans(), who)).toBe(JSON.stringify({ until: ban.body.until }));
+    expect(await stack.redis.hget(sharedRedisKeys.siteBans(), who)).toBe(
+      JSON.stringify({ until: ban.body.until }),
+    );
     expect((await stack.api('DELETE', `/v1/bans/${who}`)).status).toBe(204);
     expect((await stack.api('DELETE', `/v1/bans/${who}`)).status).toBe(404);
     expect(await stack.redis.hget(sharedRedisKeys.siteBans(), who)).toBeNull();
     await expectEventually(() =>
       expect(stack.roomEvents.seen.filter((e) => 'userId' in e && e.userId === who)).toEqual([
-        { type: 'user.site-banned', roomId: '_site', userId: who, until: ban.body.until, reason: 'abuse', at: ban.body.createdAt },
+        {
+          type: 'user.site-banned',
+          roomId: '_site',
+          userId: who,
+          until: ban.body.until,
+          reason: 'abuse',
+          at: ban.body.createdAt,
+        },
         { type: 'user.unbanned', roomId: '_site', userId: who, at: expect.any(Number) },
       ]),
     );
@@ -371,7 +461,12 @@ describe('bans, mutes and retractions', () => {
     ];
     for (const [path, body] of cases) {
       const res = await stack.api('POST', path, { body });
-      expect({ path, body, status: res.status, code: res.body.error?.code }).toEqual({ path, body, status: 400, code: 'INVALID_PAYLOAD' });
+      expect({ path, body, status: res.status, code: res.body.error?.code }).toEqual({
+        path,
+        body,
+        status: 400,
+        code: 'INVALID_PAYLOAD',
+      });
     }
   });
 
@@ -383,8 +478,22 @@ describe('bans, mutes and retractions', () => {
     expect(noBody.status).toBe(202);
     await expectEventually(() =>
       expect(eventsOf(r)).toEqual([
-        { type: 'danmaku.retracted', roomId: r, ids: ['msg-1'], actorId: stack.admin.userId, reason: 'off-topic', at: expect.any(Number) },
-        { type: 'danmaku.retracted', roomId: r, ids: ['msg-2'], actorId: stack.admin.userId, reason: null, at: expect.any(Number) },
+        {
+          type: 'danmaku.retracted',
+          roomId: r,
+          ids: ['msg-1'],
+          actorId: stack.admin.userId,
+          reason: 'off-topic',
+          at: expect.any(Number),
+        },
+        {
+          type: 'danmaku.retracted',
+          roomId: r,
+          ids: ['msg-2'],
+          actorId: stack.admin.userId,
+          reason: null,
+          at: expect.any(Number),
+        },
       ]),
     );
   });
@@ -395,7 +504,10 @@ describe('audit log', () => {
     const r = room();
     await stack.api('PATCH', `/v1/rooms/${r}/settings`, { body: { closed: true } });
     await stack.api('PUT', `/v1/rooms/${r}/moderators/${moderator.userId}`);
-    const term = await stack.api('POST', `/v1/rooms/${r}/blocked-terms`, { token: moderator.token, body: { term: 'foo' } });
+    const term = await stack.api('POST', `/v1/rooms/${r}/blocked-terms`, {
+      token: moderator.token,
+      body: { term: 'foo' },
+    });
     await stack.api('DELETE', `/v1/rooms/${r}/blocked-terms/${term.body.termId}`);
     const s = await stack.api('POST', `/v1/rooms/${r}/sessions`);
     await stack.api('POST', `/v1/rooms/${r}/sessions/current/end`);
@@ -425,7 +537,9 @@ describe('audit log', () => {
     const all = await stack.api('GET', `/v1/rooms/${r}/audit-log?limit=200`);
     expect(all.status).toBe(200);
     expect(all.body.nextCursor).toBeNull();
-    expect(all.body.items.map((e: { action: string; target: string }) => [e.action, e.target])).toEqual(expected);
+    expect(all.body.items.map((e: { action: string; target: string }) => [e.action, e.target])).toEqual(
+      expected,
+    );
     const termAdd = all.body.items[9];
     expect(termAdd).toEqual({
       id: expect.any(String),
@@ -443,7 +557,10 @@ describe('audit log', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const page: any = await stack.api('GET', `/v1/rooms/${r}/audit-log?limit=5${cursor ? `&cursor=${cursor}` : ''}`);
+      const page: any = await stack.api(
+        'GET',
+        `/v1/rooms/${r}/audit-log?limit=5${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       expect(page.status).toBe(200);
       expect(page.body.items.length).toBeLessThanOrEqual(5);
       ids.push(...page.body.items.map((e: { id: string }) => e.id));
@@ -472,7 +589,11 @@ describe('audit log', () => {
   it('answers 400 for bad paging parameters', async () => {
     for (const q of ['limit=0', 'limit=201', 'limit=abc', 'cursor=abc', 'cursor=-1']) {
       const res = await stack.api('GET', `/v1/rooms/${modRoom}/audit-log?${q}`);
-      expect({ q, status: res.status, code: res.body.error?.code }).toEqual({ q, status: 400, code: 'INVALID_PAYLOAD' });
+      expect({ q, status: res.status, code: res.body.error?.code }).toEqual({
+        q,
+        status: 400,
+        code: 'INVALID_PAYLOAD',
+      });
     }
   });
 });
@@ -482,7 +603,12 @@ describe('operations', () => {
     expect((await httpJson('GET', `${stack.url}/healthz`)).body).toEqual({ status: 'ok' });
     const ready = await httpJson('GET', `${stack.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(ready.body.checks).toEqual({ redis: true, 'kafka-broker': true, 'kafka-producer': true, 'kafka:moderation.decide': true });
+    expect(ready.body.checks).toEqual({
+      redis: true,
+      'kafka-broker': true,
+      'kafka-producer': true,
+      'kafka:moderation.decide': true,
+    });
     const metrics = await fetch(`${stack.metricsUrl}/metrics`).then((r) => r.text());
     expect(metrics).toContain('moderation_decisions_total');
     expect(metrics).toContain('process_cpu_user_seconds_total');
@@ -533,7 +659,9 @@ describe('OpenAPI document', () => {
     const doc = await httpJson('GET', `${stack.url}/docs-json`);
     expect(doc.status).toBe(200);
     const paths = doc.body.paths as Record<string, Record<string, any>>;
-    const listed = Object.entries(paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    const listed = Object.entries(paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    );
     expect(listed.sort()).toEqual([...CONTRACT_ROUTES].sort());
     expect(doc.body.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
     const error = { $ref: '#/components/schemas/Error' };
@@ -542,10 +670,15 @@ describe('OpenAPI document', () => {
         const where = `${method} ${path}`;
         expect({ where, security: op.security }).toEqual({ where, security: [{ bearer: [] }] });
         for (const status of ['400', '401', '403']) {
-          expect({ where, status, schema: op.responses[status]?.content['application/json'].schema }).toEqual({ where, status, schema: error });
+          expect({ where, status, schema: op.responses[status]?.content['application/json'].schema }).toEqual(
+            { where, status, schema: error },
+          );
         }
         const params = (path.match(/\{(\w+)\}/g) ?? []).map((p) => p.slice(1, -1));
-        expect({ where, params: op.parameters.filter((p: any) => p.in === 'path').map((p: any) => p.name) }).toEqual({ where, params });
+        expect({
+          where,
+          params: op.parameters.filter((p: any) => p.in === 'path').map((p: any) => p.name),
+        }).toEqual({ where, params });
       }
     }
     expect(doc.body.components.schemas.Error.properties.error.required).toEqual(['code', 'message']);
@@ -561,9 +694,13 @@ describe('OpenAPI document', () => {
     // A real answer has exactly the documented fields.
     const r = room();
     const ban = await stack.api('POST', `/v1/rooms/${r}/bans`, { body: { userId: 'docs-user' } });
-    expect(Object.keys(ban.body).sort()).toEqual(Object.keys(doc.components.schemas.Sanction.properties).sort());
+    expect(Object.keys(ban.body).sort()).toEqual(
+      Object.keys(doc.components.schemas.Sanction.properties).sort(),
+    );
     const view = await stack.api('GET', `/v1/rooms/${r}`);
-    expect(Object.keys(view.body).sort()).toEqual(Object.keys(doc.components.schemas.RoomView.properties).sort());
+    expect(Object.keys(view.body).sort()).toEqual(
+      Object.keys(doc.components.schemas.RoomView.properties).sort(),
+    );
     expect(doc.components.schemas.BanBody.required).toEqual(['userId']);
   });
 });

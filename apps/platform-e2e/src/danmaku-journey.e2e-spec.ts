@@ -55,12 +55,22 @@ describe('a danmaku’s whole journey (2 gateways, real Kafka and Redis)', () =>
 
     const joinA = await emitAck(sender, 'room:join', { roomId });
     const joinB = await emitAck(onOther, 'room:join', { roomId });
-    expect(joinA).toMatchObject({ ok: true, roomId, recent: [], settings: { maxLength: 100, closed: false } });
+    expect(joinA).toMatchObject({
+      ok: true,
+      roomId,
+      recent: [],
+      settings: { maxLength: 100, closed: false },
+    });
     expect(joinB.ok).toBe(true);
 
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const ack = await emitAck(sender, 'danmaku:send', { roomId, text: `hello ${i}`, color: '#FF0000', mode: 'top' });
+      const ack = await emitAck(sender, 'danmaku:send', {
+        roomId,
+        text: `hello ${i}`,
+        color: '#FF0000',
+        mode: 'top',
+      });
       expect(ack).toEqual({ ok: true, id: expect.any(String) });
       ids.push(ack.id);
     }
@@ -91,7 +101,10 @@ describe('a danmaku’s whole journey (2 gateways, real Kafka and Redis)', () =>
   it('rejects a blocked term to its sender only; nobody ever sees it', async () => {
     const roomId = roomName();
     const term = `forbidden${Math.random().toString(36).slice(2, 6)}`;
-    const res = await httpJson('POST', `${stack.moderation.url}/v1/rooms/${roomId}/blocked-terms`, { token: admin, body: { term } });
+    const res = await httpJson('POST', `${stack.moderation.url}/v1/rooms/${roomId}/blocked-terms`, {
+      token: admin,
+      body: { term },
+    });
     expect(res.status).toBe(201);
     expect(res.body).toEqual({ termId: expect.any(String), term });
 
@@ -103,10 +116,25 @@ describe('a danmaku’s whole journey (2 gateways, real Kafka and Redis)', () =>
     await emitAck(sender, 'room:join', { roomId });
     await emitAck(watcher, 'room:join', { roomId });
 
-    const rejected = nextEvent<DanmakuRejectedEvent>(sender, 'danmaku:rejected', (e) => e.roomId === roomId, 15_000);
-    const bad = await emitAck(sender, 'danmaku:send', { roomId, text: `this has ${term.toUpperCase()} in it`, nonce: 'n-bad' });
+    const rejected = nextEvent<DanmakuRejectedEvent>(
+      sender,
+      'danmaku:rejected',
+      (e) => e.roomId === roomId,
+      15_000,
+    );
+    const bad = await emitAck(sender, 'danmaku:send', {
+      roomId,
+      text: `this has ${term.toUpperCase()} in it`,
+      nonce: 'n-bad',
+    });
     expect(bad.ok).toBe(true);
-    expect(await rejected).toEqual({ roomId, id: bad.id, nonce: 'n-bad', code: 'BLOCKED_TERM', reason: expect.any(String) });
+    expect(await rejected).toEqual({
+      roomId,
+      id: bad.id,
+      nonce: 'n-bad',
+      code: 'BLOCKED_TERM',
+      reason: expect.any(String),
+    });
 
     // A clean message after it arrives, so had the blocked one been broadcast it would be there first.
     const good = await emitAck(sender, 'danmaku:send', { roomId, text: 'perfectly fine' });
@@ -118,7 +146,9 @@ describe('a danmaku’s whole journey (2 gateways, real Kafka and Redis)', () =>
 
   it('replay returns what viewers saw, by session offset', async () => {
     const roomId = roomName();
-    const started = await httpJson('POST', `${stack.moderation.url}/v1/rooms/${roomId}/sessions`, { token: admin });
+    const started = await httpJson('POST', `${stack.moderation.url}/v1/rooms/${roomId}/sessions`, {
+      token: admin,
+    });
     expect(started.status).toBe(201);
     const { sessionId, startedAt } = started.body;
 
@@ -127,7 +157,8 @@ describe('a danmaku’s whole journey (2 gateways, real Kafka and Redis)', () =>
     const batches = recordEvents<DanmakuBatchEvent>(watcher, 'danmaku:batch');
     await emitAck(sender, 'room:join', { roomId });
     await emitAck(watcher, 'room:join', { roomId });
-    for (let i = 0; i < 12; i++) await emitAck(sender, 'danmaku:send', { roomId, text: `line ${i}`, size: 'large' });
+    for (let i = 0; i < 12; i++)
+      await emitAck(sender, 'danmaku:send', { roomId, text: `line ${i}`, size: 'large' });
     await expectEventually(() => expect(seen(batches, roomId)).toHaveLength(12));
     const viewed = seen(batches, roomId);
     for (const d of viewed) {
@@ -135,7 +166,9 @@ describe('a danmaku’s whole journey (2 gateways, real Kafka and Redis)', () =>
       expect(d.offsetMs).toBe(d.sentAt - startedAt);
     }
 
-    const ended = await httpJson('POST', `${stack.moderation.url}/v1/rooms/${roomId}/sessions/current/end`, { token: admin });
+    const ended = await httpJson('POST', `${stack.moderation.url}/v1/rooms/${roomId}/sessions/current/end`, {
+      token: admin,
+    });
     expect(ended.status).toBe(200);
 
     const base = `${stack.replay.url}/v1/rooms/${roomId}/sessions`;
@@ -168,7 +201,11 @@ describe('a danmaku’s whole journey (2 gateways, real Kafka and Redis)', () =>
     const invalid = await emitAck(s, 'danmaku:send', { roomId, text: '   ', color: 'red', mode: 'sideways' });
     expect(invalid.ok).toBe(false);
     expect(invalid.error.code).toBe('INVALID_PAYLOAD');
-    expect(invalid.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['color', 'mode', 'text']);
+    expect(invalid.error.details.map((d: { path: string }) => d.path).sort()).toEqual([
+      'color',
+      'mode',
+      'text',
+    ]);
     const tooLong = await emitAck(s, 'danmaku:send', { roomId, text: 'x'.repeat(101) });
     expect(tooLong.error).toMatchObject({ code: 'TOO_LONG', details: { maxLength: 100, length: 101 } });
     // 100 emoji with modifiers are 100 characters, not 200+ code units.
@@ -208,7 +245,9 @@ describe('a danmaku’s whole journey (2 gateways, real Kafka and Redis)', () =>
     const second = await emitAck(again, 'danmaku:send', { roomId, text: 'once', nonce: 'abc-1' });
     expect(second.id).toBe(first.id);
     const marker = await emitAck(sender, 'danmaku:send', { roomId, text: 'after' });
-    await expectEventually(() => expect(seen(batches, roomId).map((d) => d.id)).toEqual([first.id, marker.id]));
+    await expectEventually(() =>
+      expect(seen(batches, roomId).map((d) => d.id)).toEqual([first.id, marker.id]),
+    );
   });
 
   it('catches a reconnecting viewer up from sinceSeq', async () => {

@@ -1,6 +1,13 @@
 import type { Danmaku, DanmakuBatchEvent, RoomOnlineEvent } from '@danmaku/contracts';
 import { DanmakuClient } from '@danmaku/client';
-import { connectViewer, emitAck, expectEventually, httpJson, recordEvents, type ViewerSocket } from '@danmaku/testing';
+import {
+  connectViewer,
+  emitAck,
+  expectEventually,
+  httpJson,
+  recordEvents,
+  type ViewerSocket,
+} from '@danmaku/testing';
 import { newUser, roomName, startStack, type Stack, type TestUser } from './stack';
 
 function items(batches: DanmakuBatchEvent[], roomId: string): Danmaku[] {
@@ -71,7 +78,9 @@ describe('delivery (2 gateways)', () => {
     );
     for (const batches of recorded) {
       await expectEventually(() => expect(items(batches, roomId)).toHaveLength(total), { timeoutMs: 20_000 });
-      expect(items(batches, roomId).map((d) => d.seq)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+      expect(items(batches, roomId).map((d) => d.seq)).toEqual(
+        Array.from({ length: total }, (_, i) => i + 1),
+      );
       // Merging happened: far fewer frames than messages.
       expect(batches.filter((b) => b.roomId === roomId).length).toBeLessThan(total / 2);
     }
@@ -101,9 +110,12 @@ describe('delivery (2 gateways)', () => {
     await stack.restartGateway(1);
     for (let i = 0; i < 5; i++) await emitAck(sender, 'danmaku:send', { roomId, text: `after ${i}` });
 
-    await expectEventually(() => expect(got.map((d) => d.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1)), {
-      timeoutMs: 20_000,
-    });
+    await expectEventually(
+      () => expect(got.map((d) => d.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1)),
+      {
+        timeoutMs: 20_000,
+      },
+    );
     expect(got.map((d) => d.text).slice(5, 15)).toEqual(Array.from({ length: 10 }, (_, i) => `during ${i}`));
     expect(resyncs).toEqual([]);
   }, 60_000);
@@ -131,22 +143,36 @@ describe('delivery (2 gateways)', () => {
     // Bounded flood (kernel socket buffers take a few MB first): stop once the server has cut
     // the slow viewer off, or after 40,000 messages / 40 s.
     const deadline = Date.now() + 40_000;
-    while (sent < 40_000 && Date.now() < deadline && (await metric(gw.metricsUrl, 'gateway_slow_consumer_disconnects_total')) === dropsBefore) {
+    while (
+      sent < 40_000 &&
+      Date.now() < deadline &&
+      (await metric(gw.metricsUrl, 'gateway_slow_consumer_disconnects_total')) === dropsBefore
+    ) {
       const acks = await Promise.all(
-        Array.from({ length: 500 }, (_, i) => emitAck(sender, 'danmaku:send', { roomId, text: `${sent + i} ${text}` })),
+        Array.from({ length: 500 }, (_, i) =>
+          emitAck(sender, 'danmaku:send', { roomId, text: `${sent + i} ${text}` }),
+        ),
       );
       expect(acks.every((a) => a.ok)).toBe(true);
       sent += 500;
       // Let delivery keep pace so the fast viewer is measured, not the sender.
-      await expectEventually(() => expect(items(fastBatches, roomId).length).toBeGreaterThan(sent - 2000), { timeoutMs: 10_000 });
+      await expectEventually(() => expect(items(fastBatches, roomId).length).toBeGreaterThan(sent - 2000), {
+        timeoutMs: 10_000,
+      });
     }
-    expect(await metric(gw.metricsUrl, 'gateway_slow_consumer_disconnects_total')).toBeGreaterThan(dropsBefore);
+    expect(await metric(gw.metricsUrl, 'gateway_slow_consumer_disconnects_total')).toBeGreaterThan(
+      dropsBefore,
+    );
     expect(await metric(gw.metricsUrl, 'gateway_slow_consumer_drops_total')).toBeGreaterThan(0);
     // The fast viewer on the same instance got every message, promptly.
     const t0 = Date.now();
-    await expectEventually(() => expect(items(fastBatches, roomId)).toHaveLength(sent), { timeoutMs: 15_000 });
+    await expectEventually(() => expect(items(fastBatches, roomId)).toHaveLength(sent), {
+      timeoutMs: 15_000,
+    });
     expect(Date.now() - t0).toBeLessThan(10_000);
-    expect(items(fastBatches, roomId).map((d) => d.seq)).toEqual(Array.from({ length: sent }, (_, i) => i + 1));
+    expect(items(fastBatches, roomId).map((d) => d.seq)).toEqual(
+      Array.from({ length: sent }, (_, i) => i + 1),
+    );
     (raw as unknown as { resume(): void } | undefined)?.resume();
     await slowGone;
   }, 90_000);

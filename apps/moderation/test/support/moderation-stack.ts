@@ -1,10 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
-import {
-  KAFKA_TOPICS,
-  type DanmakuSubmitted,
-  type TopicDefinition,
-} from '@danmaku/contracts';
+import { KAFKA_TOPICS, type DanmakuSubmitted, type TopicDefinition } from '@danmaku/contracts';
 import { KafkaClient, TypedConsumer, TypedProducer } from '@danmaku/kafka';
 import {
   dropNamespace,
@@ -65,7 +61,11 @@ export class ModerationStack {
 
   async start(): Promise<void> {
     const infra = testInfra();
-    const common = { DANMAKU_NAMESPACE: this.namespace, KAFKA_BROKERS: infra.kafkaBrokers, REDIS_URL: infra.redisUrl };
+    const common = {
+      DANMAKU_NAMESPACE: this.namespace,
+      KAFKA_BROKERS: infra.kafkaBrokers,
+      REDIS_URL: infra.redisUrl,
+    };
     const [authPort, modPort] = [await freePort(), await freePort()];
     this.auth = await spawnApp('auth', {
       port: authPort,
@@ -88,7 +88,9 @@ export class ModerationStack {
     this.accepted = await this.record(KAFKA_TOPICS.danmakuAccepted);
     this.rejected = await this.record(KAFKA_TOPICS.danmakuRejected);
     this.roomEvents = await this.record(KAFKA_TOPICS.roomEvents);
-    await expectEventually(() => expect(this.consumers.every((c) => c.isReady)).toBe(true), { timeoutMs: 30_000 });
+    await expectEventually(() => expect(this.consumers.every((c) => c.isReady)).toBe(true), {
+      timeoutMs: 30_000,
+    });
     const login = await httpJson('POST', `${this.auth.url}/v1/auth/login`, {
       body: { username: 'it_admin', password: this.adminPassword },
     });
@@ -100,7 +102,11 @@ export class ModerationStack {
   /** Kills moderation without warning (a crash) and starts a new process on the same namespace. */
   async crashAndRestartModeration(): Promise<void> {
     await this.moderation.stop('SIGKILL');
-    this.moderation = await spawnApp('moderation', { port: await freePort(), env: this.modEnv, readyTimeoutMs: 90_000 });
+    this.moderation = await spawnApp('moderation', {
+      port: await freePort(),
+      env: this.modEnv,
+      readyTimeoutMs: 90_000,
+    });
   }
 
   async stop(): Promise<void> {
@@ -129,9 +135,17 @@ export class ModerationStack {
   }
 
   /** A moderation API call, as `token` (the admin's when omitted). */
-  api<T = any>(method: string, path: string, opts: { body?: unknown; rawBody?: string; token?: string | null } = {}): Promise<HttpResult<T>> {
+  api<T = any>(
+    method: string,
+    path: string,
+    opts: { body?: unknown; rawBody?: string; token?: string | null } = {},
+  ): Promise<HttpResult<T>> {
     const token = opts.token === undefined ? this.admin.token : (opts.token ?? undefined);
-    return httpJson<T>(method, `${this.moderation.url}${path}`, { body: opts.body, rawBody: opts.rawBody, token });
+    return httpJson<T>(method, `${this.moderation.url}${path}`, {
+      body: opts.body,
+      rawBody: opts.rawBody,
+      token,
+    });
   }
 
   submission(roomId: string, text: string, over: Partial<DanmakuSubmitted> = {}): DanmakuSubmitted {
@@ -164,7 +178,8 @@ export class ModerationStack {
           rejected: this.rejected.seen.filter((r) => r.id === s.id),
         }));
         for (const [i, o] of out.entries()) {
-          if (o.accepted.length + o.rejected.length === 0) throw new Error(`submission ${i} (${subs[i].text}) not decided yet`);
+          if (o.accepted.length + o.rejected.length === 0)
+            throw new Error(`submission ${i} (${subs[i].text}) not decided yet`);
         }
         return out;
       },

@@ -43,18 +43,20 @@ describe('AhoCorasick', () => {
   it('follows failure links through repeated prefixes and reports nested patterns', () => {
     const patterns = ['a', 'aa', 'aaa', 'ab', 'bab', 'abab'];
     const ac = new AhoCorasick(patterns.map(cps));
-    for (const text of ['aaaa', 'ababab', 'baabaab', 'xyz', '']) expect(findAll(ac, text)).toEqual(naive(patterns, text));
+    for (const text of ['aaaa', 'ababab', 'baabaab', 'xyz', ''])
+      expect(findAll(ac, text)).toEqual(naive(patterns, text));
   });
 
   it('handles code points outside ASCII and the BMP, and many children per node', () => {
     const patterns = ['傻逼', '逼', '𝒂𝒃', ...'abcdefghijklmnop'.split('').map((c) => `x${c}`)];
     const ac = new AhoCorasick(patterns.map(cps));
-    for (const text of ['你是傻逼吗', '𝒂𝒃𝒂𝒃', 'xaxbxpxq', '傻傻逼逼']) expect(findAll(ac, text)).toEqual(naive(patterns, text));
+    for (const text of ['你是傻逼吗', '𝒂𝒃𝒂𝒃', 'xaxbxpxq', '傻傻逼逼'])
+      expect(findAll(ac, text)).toEqual(naive(patterns, text));
   });
 
   it('matches the naive search on random texts over a small alphabet', () => {
     let seed = 42;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
     const word = (n: number) => Array.from({ length: n }, () => 'abc'[Math.floor(rand() * 3)]).join('');
     const patterns = Array.from({ length: 40 }, () => word(1 + Math.floor(rand() * 5)));
     const ac = new AhoCorasick(patterns.map(cps));

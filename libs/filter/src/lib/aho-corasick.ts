@@ -13,7 +13,9 @@ const EDGE_KEY = 2 ** 21;
 /** Sorts one node's children by symbol: insertion sort for the usual short lists. */
 function sortChildren(syms: Int32Array, nodes: Int32Array, from: number, to: number): void {
   if (to - from > 32) {
-    const pairs = Array.from({ length: to - from }, (_, k) => [syms[from + k], nodes[from + k]]).sort((a, b) => a[0] - b[0]);
+    const pairs = Array.from({ length: to - from }, (_, k) => [syms[from + k], nodes[from + k]]).sort(
+      (a, b) => a[0] - b[0],
+    );
     pairs.forEach(([sym, node], k) => {
       syms[from + k] = sym;
       nodes[from + k] = node;
@@ -90,9 +92,11 @@ export class AhoCorasick {
       this.childSym[at] = key - parent * EDGE_KEY;
       this.childNode[at] = child;
     }
-    for (let i = 0; i < n; i++) sortChildren(this.childSym, this.childNode, this.childStart[i], this.childStart[i + 1]);
+    for (let i = 0; i < n; i++)
+      sortChildren(this.childSym, this.childNode, this.childStart[i], this.childStart[i + 1]);
     this.rootNext = new Int32Array(symbols + 1);
-    for (let e = this.childStart[0]; e < this.childStart[1]; e++) this.rootNext[this.childSym[e]] = this.childNode[e];
+    for (let e = this.childStart[0]; e < this.childStart[1]; e++)
+      this.rootNext[this.childSym[e]] = this.childNode[e];
 
     // 3. Outputs: the patterns ending at each node.
     this.outStart = new Int32Array(n + 1);
@@ -128,7 +132,8 @@ export class AhoCorasick {
           f = this.fail[f];
         }
         this.fail[child] = target;
-        this.dictLink[child] = this.outStart[target + 1] > this.outStart[target] ? target : this.dictLink[target];
+        this.dictLink[child] =
+          this.outStart[target + 1] > this.outStart[target] ? target : this.dictLink[target];
         queue[tail++] = child;
       }
     }

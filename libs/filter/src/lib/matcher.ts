@@ -108,7 +108,8 @@ export function canonicalTerm(term: string): string {
   const [parsed] = parseTerm(term, false);
   if (parsed === undefined) return '';
   let out = parsed.shape.openStart ? '*' : '';
-  for (let k = 0; k < parsed.shape.length; k++) out += String.fromCodePoint(parsed.pattern[k]).repeat(parsed.shape.counts[k]);
+  for (let k = 0; k < parsed.shape.length; k++)
+    out += String.fromCodePoint(parsed.pattern[k]).repeat(parsed.shape.counts[k]);
   return parsed.shape.openEnd ? `${out}*` : out;
 }
 
@@ -165,7 +166,10 @@ function shapeOf(openStart: boolean, openEnd: boolean): ParsedTerm {
     ownGap[k] = k === 0 ? 0 : units.gap[k];
     if (units.cls[k] === CLS_NOSPACE) substring = true;
   }
-  return { shape: { length, counts, ownGap, substring, openStart, openEnd }, pattern: units.cp.slice(0, length) };
+  return {
+    shape: { length, counts, ownGap, substring, openStart, openEnd },
+    pattern: units.cp.slice(0, length),
+  };
 }
 
 class AhoCorasickMatcher implements CompiledMatcher {
@@ -252,7 +256,8 @@ class AhoCorasickMatcher implements CompiledMatcher {
       // A longer run at an open edge is just the neighbouring text (`哈哈哈` holds `哈哈`);
       // so is a merged first run of spelled-out letters (`a a s s`: the article, then `ass`).
       const openEdge =
-        (k === 0 && (term.substring || term.openStart || units.innerGap[s] !== 0)) || (k === last && (term.substring || term.openEnd));
+        (k === 0 && (term.substring || term.openStart || units.innerGap[s] !== 0)) ||
+        (k === last && (term.substring || term.openEnd));
       if (have === need || have >= ELONGATED || openEdge) continue;
       // English doubles a final consonant before -ing (`shitting`); nothing else may double.
       if (k !== last || have !== need + 1 || !this.doubledBeforeIng(s + k)) return false;

@@ -113,7 +113,7 @@ function composeCached(base: number, mark: number): number {
 export function scanRaw(text: string, raw: RawItems): void {
   raw.count = 0;
   let pendingGap = 0;
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const cp = text.codePointAt(i) as number;
     const next = i + (cp > 0xffff ? 2 : 1);
     const items = foldCodePoint(cp);
@@ -172,7 +172,7 @@ export function buildUnits(raw: RawItems, reading: number, out: Units): void {
   let pending = 0;
   // Whether the last unit is made of letters standing alone (`a s s`): only those merge.
   let lastAlone = false;
-  for (let i = 0; i < raw.count; ) {
+  for (let i = 0; i < raw.count;) {
     let j = i + 1;
     while (j < raw.count && raw.gap[j] === 0) j++;
     // [i, j) is one word: characters with no separator between them.
@@ -181,7 +181,12 @@ export function buildUnits(raw: RawItems, reading: number, out: Units): void {
     for (let k = i; k < j; k++) {
       const cls = raw.cls[k];
       if (isLetterCls(cls)) hasLetter = true;
-      else if (cls === CLS_SYM || cls === CLS_BANG || (cls === CLS_DIGIT && leetLetter(raw.cp[k], false) >= 0)) hasLeet = true;
+      else if (
+        cls === CLS_SYM ||
+        cls === CLS_BANG ||
+        (cls === CLS_DIGIT && leetLetter(raw.cp[k], false) >= 0)
+      )
+        hasLeet = true;
     }
     if (hasLetter && hasLeet) out.leetHint = true;
     const leet = (reading & LEET) !== 0 && hasLetter;

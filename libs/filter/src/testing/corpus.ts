@@ -55,7 +55,14 @@ export const LOOKALIKES: Record<string, string[]> = {
 const ACCENTS = ['\u0301', '\u0300', '\u0308', '\u0302', '\u0303', '\u030c', '\u0327'];
 const INVISIBLES = ['\u200b', '\u200c', '\u200d', '\u2060', '\ufeff', '\u00ad', '\ufe0f', '\u180e'];
 const JOINERS = ['.', '-', '_', '*', '/', '|', '~', '•', '+', "'"];
-const LEET: Record<string, string[]> = { a: ['4', '@'], e: ['3'], i: ['1', '!'], o: ['0'], s: ['5', '$'], t: ['7'] };
+const LEET: Record<string, string[]> = {
+  a: ['4', '@'],
+  e: ['3'],
+  i: ['1', '!'],
+  o: ['0'],
+  s: ['5', '$'],
+  t: ['7'],
+};
 
 /** One way of disguising a term; `null` when it does not apply to this term. */
 export type Transform = (term: string, rand: Rand) => string | null;
@@ -75,7 +82,8 @@ export const TRANSFORMS: Record<string, Transform> = {
     if (out === t) out = t.toUpperCase();
     return out;
   },
-  width: (t) => eachLetter(t, (c) => (c >= '!' && c <= '~' ? String.fromCharCode(c.charCodeAt(0) + 0xfee0) : c)),
+  width: (t) =>
+    eachLetter(t, (c) => (c >= '!' && c <= '~' ? String.fromCharCode(c.charCodeAt(0) + 0xfee0) : c)),
   styled: (t, r) => {
     if (!latinOnly(t)) return null;
     // Mathematical bold / italic / double-struck, circled, or parenthesized letters.
@@ -90,9 +98,9 @@ export const TRANSFORMS: Record<string, Transform> = {
   },
   accents: (t, r) => {
     if (!latinOnly(t)) return null;
-    const composed = eachLetter(t, (c) => (isLatinLetter(c) && r() < 0.6 ? c + pick(r, ACCENTS) : c)).normalize(
-      r() < 0.5 ? 'NFC' : 'NFD',
-    );
+    const composed = eachLetter(t, (c) =>
+      isLatinLetter(c) && r() < 0.6 ? c + pick(r, ACCENTS) : c,
+    ).normalize(r() < 0.5 ? 'NFC' : 'NFD');
     return composed === t ? `${t[0]}\u0301${t.slice(1)}` : composed;
   },
   lookalikes: (t, r) => {
@@ -154,7 +162,16 @@ export const TRANSFORMS: Record<string, Transform> = {
 export const TRANSFORM_CLASSES = Object.keys(TRANSFORMS);
 
 /** Sentences an evasion is placed in (the term is one word of them). */
-const FRAMES = ['{}', 'you are such a {} lol', '{}!!!', 'lmao {} haha', 'what a {}.', '"{}"', '我觉得{}了', '(({}))'];
+const FRAMES = [
+  '{}',
+  'you are such a {} lol',
+  '{}!!!',
+  'lmao {} haha',
+  'what a {}.',
+  '"{}"',
+  '我觉得{}了',
+  '(({}))',
+];
 
 export interface EvasionCase {
   cls: string;
@@ -228,12 +245,12 @@ export const SCUNTHORPE_CASES: [string, string][] = [
   ['class', 'ass'],
   ['grass', 'ass'],
   ['wank', 'an'],
-  ['it\'s hit', 'shit'],
+  ["it's hit", 'shit'],
   ["he'll be there", 'hell'],
   ["who're you", 'whore'],
   ["we'll see", 'well'],
   ["the As's", 'ass'],
-  ['Shi\'ite', 'shite'],
+  ["Shi'ite", 'shite'],
   ['as soon as', 'ass'],
   ['is this it', 'shit'],
   ['an al jazeera reporter', 'anal'],
@@ -251,7 +268,7 @@ export const INNOCENT_SENTENCES: string[] = [
   'Add shitake mushrooms and a cucumber to the salad',
   'My analysis of the document is cumulative',
   'Hello everyone, good game, well played',
-  'Is this it? It\'s hit or miss really',
+  "Is this it? It's hit or miss really",
   'As soon as the stream starts I will assume the role',
   'He plays bass in a band called The Peacocks',
   'The title of the constitution is long',
@@ -273,8 +290,8 @@ export const INNOCENT_SENTENCES: string[] = [
   'Das Spiel war großartig',
   'first!',
   '🎉🎉🎉',
-  'Assassin\'s Creed is a classic series',
-  'I\'m from Middlesex, it\'s near London',
+  "Assassin's Creed is a classic series",
+  "I'm from Middlesex, it's near London",
   'Japanese food in Japan is great',
   'The raccoon ate the cocktail nuts',
 ];

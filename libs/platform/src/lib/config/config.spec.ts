@@ -17,12 +17,22 @@ describe('parseEnv', () => {
   it('names every bad variable at once and never echoes values', () => {
     let error: ConfigError | undefined;
     try {
-      parseEnv(schema, { APP_PORT: '99999', KAFKA_BROKERS: 'nohost', REDIS_URL: 'http://secret@x', DANMAKU_NAMESPACE: 'Bad NS' });
+      parseEnv(schema, {
+        APP_PORT: '99999',
+        KAFKA_BROKERS: 'nohost',
+        REDIS_URL: 'http://secret@x',
+        DANMAKU_NAMESPACE: 'Bad NS',
+      });
     } catch (e) {
       error = e as ConfigError;
     }
     expect(error).toBeInstanceOf(ConfigError);
-    expect(error?.problems.map((p) => p.split(':')[0]).sort()).toEqual(['APP_PORT', 'DANMAKU_NAMESPACE', 'KAFKA_BROKERS', 'REDIS_URL']);
+    expect(error?.problems.map((p) => p.split(':')[0]).sort()).toEqual([
+      'APP_PORT',
+      'DANMAKU_NAMESPACE',
+      'KAFKA_BROKERS',
+      'REDIS_URL',
+    ]);
     expect(error?.message).not.toContain('secret');
   });
 

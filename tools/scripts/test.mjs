@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // npm test — the whole suite, as CI runs it:
-//   deps (npm ci if stale) -> infra up (Kafka, Redis, topics) -> build the apps
+//   deps (npm ci if stale) -> formatting (prettier --check, as npm run format:check)
+//   -> infra up (Kafka, Redis, topics) -> build the apps
 //   -> config reference up to date -> lint + typecheck
 //   -> unit + integration tests of every project (nx run-many -t test, one at a time)
 //   -> e2e (nx run platform-e2e:e2e)
@@ -104,6 +105,11 @@ async function main() {
         nx = localBin('nx');
         if (!nx) throw new UserError('nx is not installed (node_modules/.bin/nx missing)');
       },
+    },
+    {
+      name: 'formatting (prettier --check)',
+      critical: false,
+      fn: () => runStep(localBin('prettier'), ['--check', '.'], env, counter),
     },
     {
       name: 'infra (Kafka, Redis, topics)',

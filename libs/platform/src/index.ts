@@ -13,6 +13,7 @@ export * from './lib/http/http-metrics.middleware';
 export * from './lib/redis/redis';
 export * from './lib/auth/token-verifier';
 export * from './lib/auth/bearer-auth.guard';
+export * from './lib/auth/access.decorator';
 export * from './lib/logging/logger';
 export * from './lib/platform.module';
 export * from './lib/bootstrap';

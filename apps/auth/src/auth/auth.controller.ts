@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import {
   guestBodySchema,
   loginBodySchema,
@@ -10,7 +10,7 @@ import {
   type RegisteredUser,
   type TokenPair,
 } from '@danmaku/contracts';
-import { BearerAuthGuard, CurrentPrincipal, ZodPipe } from '@danmaku/platform';
+import { Access, CurrentPrincipal, ZodPipe } from '@danmaku/platform';
 import type { z } from 'zod';
 import { ApiTags } from '@nestjs/swagger';
 import { ClientIp } from '../common/client-ip';
@@ -23,6 +23,7 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Post('register')
+  @Access('public')
   @HttpCode(201)
   @ApiRoute({
     summary: 'Create an account',
@@ -44,6 +45,7 @@ export class AuthController {
   }
 
   @Post('login')
+  @Access('public')
   @HttpCode(200)
   @ApiRoute({
     summary: 'Log in: an access token and a refresh token',
@@ -70,6 +72,7 @@ export class AuthController {
   }
 
   @Post('guest')
+  @Access('public')
   @HttpCode(200)
   @ApiRoute({
     summary: 'A guest access token (no account, no refresh token)',
@@ -87,6 +90,7 @@ export class AuthController {
   }
 
   @Post('refresh')
+  @Access('public')
   @HttpCode(200)
   @ApiRoute({
     summary: 'Trade a refresh token for a new token pair',
@@ -107,7 +111,7 @@ export class AuthController {
 
   @Post('logout')
   @HttpCode(204)
-  @UseGuards(BearerAuthGuard)
+  @Access('token')
   @ApiRoute({
     summary: 'Revoke this token’s session',
     description:
@@ -120,7 +124,7 @@ export class AuthController {
   }
 
   @Get('me')
-  @UseGuards(BearerAuthGuard)
+  @Access('token')
   @ApiRoute({
     summary: 'Who the token belongs to',
     description: 'For an account, its current nickname and role; for a guest `username` is null.',

@@ -1,4 +1,5 @@
 import { Controller, Get, Header } from '@nestjs/common';
+import { Access } from '@danmaku/platform';
 import { ApiTags } from '@nestjs/swagger';
 import { ApiRoute } from '../openapi/api-route.decorator';
 import { SigningKeyService } from './signing-key.service';
@@ -11,6 +12,7 @@ export class JwksController {
   constructor(private readonly keys: SigningKeyService) {}
 
   @Get('jwks.json')
+  @Access('public')
   @ApiRoute({
     summary: 'The public keys that verify access tokens (JWKS)',
     description:

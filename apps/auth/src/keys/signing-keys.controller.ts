@@ -1,17 +1,16 @@
-import { Controller, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
+import { Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { Principal } from '@danmaku/contracts';
-import { APP_LOGGER, BearerAuthGuard, CurrentPrincipal } from '@danmaku/platform';
+import { Access, APP_LOGGER, CurrentPrincipal } from '@danmaku/platform';
 import { ApiTags } from '@nestjs/swagger';
 import { ApiRoute } from '../openapi/api-route.decorator';
-import { AdminGuard } from '../tokens/admin.guard';
 import type { KeyRotation } from './signing-key.schema';
 import { SigningKeyService } from './signing-key.service';
 
 /** Operator actions on the signing keys (admins only). */
 @ApiTags('keys')
 @Controller('v1/auth/keys')
-@UseGuards(BearerAuthGuard, AdminGuard)
+@Access('admin')
 export class SigningKeysController {
   constructor(
     private readonly keys: SigningKeyService,

@@ -1,16 +1,15 @@
-import { Body, Controller, Param, Put, UseGuards } from '@nestjs/common';
+import { Body, Controller, Param, Put } from '@nestjs/common';
 import { setRoleBodySchema, userIdSchema, userParamsSchema } from '@danmaku/contracts';
-import { BearerAuthGuard, ZodPipe } from '@danmaku/platform';
+import { Access, ZodPipe } from '@danmaku/platform';
 import type { z } from 'zod';
 import { ApiTags } from '@nestjs/swagger';
 import { ApiRoute } from '../openapi/api-route.decorator';
-import { AdminGuard } from '../tokens/admin.guard';
 import type { UserAccount } from '@danmaku/contracts';
 import { UsersService } from './users.service';
 
 @ApiTags('users')
 @Controller('v1/users')
-@UseGuards(BearerAuthGuard, AdminGuard)
+@Access('admin')
 export class UsersController {
   constructor(private readonly users: UsersService) {}
 

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import type { z } from 'zod';
 import {
   blockedTermBodySchema,
@@ -11,7 +11,6 @@ import {
 import { CurrentPrincipal, ZodPipe } from '@danmaku/platform';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ApiRoute } from '../openapi/api-route.decorator';
-import { AuthenticatedGuard } from '../access/authenticated.guard';
 import { BlockedTermsService } from './blocked-terms.service';
 
 type TermBody = z.infer<typeof blockedTermBodySchema>;
@@ -21,7 +20,6 @@ type List = { items: BlockedTermView[] };
 @ApiTags('blocked terms')
 @ApiBearerAuth()
 @Controller('v1/rooms/:roomId/blocked-terms')
-@UseGuards(AuthenticatedGuard)
 export class RoomBlockedTermsController {
   constructor(private readonly terms: BlockedTermsService) {}
 
@@ -52,10 +50,9 @@ export class RoomBlockedTermsController {
     ok: { status: 200, description: 'The terms', schema: 'BlockedTermList' },
   })
   list(
-    @CurrentPrincipal() principal: Principal,
     @Param(new ZodPipe(moderatedRoomParamsSchema)) p: z.infer<typeof moderatedRoomParamsSchema>,
   ): Promise<List> {
-    return this.terms.list(principal, p.roomId);
+    return this.terms.list(p.roomId);
   }
 
   @Delete(':termId')
@@ -78,7 +75,6 @@ export class RoomBlockedTermsController {
 @ApiTags('blocked terms')
 @ApiBearerAuth()
 @Controller('v1/blocked-terms')
-@UseGuards(AuthenticatedGuard)
 export class SiteBlockedTermsController {
   constructor(private readonly terms: BlockedTermsService) {}
 
@@ -105,8 +101,8 @@ export class SiteBlockedTermsController {
     access: 'admin',
     ok: { status: 200, description: 'The terms', schema: 'BlockedTermList' },
   })
-  list(@CurrentPrincipal() principal: Principal): Promise<List> {
-    return this.terms.list(principal, null);
+  list(): Promise<List> {
+    return this.terms.list(null);
   }
 
   @Delete(':termId')

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { BlockedTermView, Principal } from '@danmaku/contracts';
 import { DomainException } from '@danmaku/platform';
-import { AccessService } from '../access/access.service';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
 import { BlockedTermsRepository } from './blocked-terms.repository';
@@ -13,7 +12,6 @@ import { TERM_MATCHER, type TermMatcher } from './term-matcher';
 export class BlockedTermsService {
   constructor(
     private readonly repo: BlockedTermsRepository,
-    private readonly access: AccessService,
     private readonly audit: AuditService,
     @Inject(TERM_MATCHER) private readonly matcher: TermMatcher,
     private readonly clock: Clock,
@@ -24,7 +22,6 @@ export class BlockedTermsService {
     roomId: string | null,
     term: string,
   ): Promise<{ termId: string; term: string }> {
-    await this.authorize(principal, roomId);
     const canonical = this.matcher.canonical(term);
     if (canonical.length === 0) {
       throw new DomainException('INVALID_PAYLOAD', 'Invalid body', [
@@ -50,13 +47,11 @@ export class BlockedTermsService {
     return { termId: view.termId, term };
   }
 
-  async list(principal: Principal, roomId: string | null): Promise<{ items: BlockedTermView[] }> {
-    await this.authorize(principal, roomId);
+  async list(roomId: string | null): Promise<{ items: BlockedTermView[] }> {
     return { items: await this.repo.list(roomId) };
   }
 
   async remove(principal: Principal, roomId: string | null, termId: string): Promise<void> {
-    await this.authorize(principal, roomId);
     const removed = await this.repo.remove(roomId, termId);
     if (!removed) throw new DomainException('NOT_FOUND', 'No such blocked term');
     await this.audit.record(roomId, {
@@ -65,10 +60,5 @@ export class BlockedTermsService {
       target: termId,
       details: { term: removed.term },
     });
-  }
-
-  private async authorize(principal: Principal, roomId: string | null): Promise<void> {
-    if (roomId === null) this.access.requireAdmin(principal);
-    else await this.access.requireRoomModerator(principal, roomId);
   }
 }

@@ -1,16 +1,14 @@
-import { Body, Controller, Delete, HttpCode, Param, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, HttpCode, Param } from '@nestjs/common';
 import type { z } from 'zod';
 import { retractBodySchema, roomDanmakuParamsSchema, type Principal } from '@danmaku/contracts';
 import { CurrentPrincipal, ZodPipe } from '@danmaku/platform';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ApiRoute } from '../openapi/api-route.decorator';
-import { AuthenticatedGuard } from '../access/authenticated.guard';
 import { DanmakuService } from './danmaku.service';
 
 @ApiTags('danmaku')
 @ApiBearerAuth()
 @Controller('v1/rooms/:roomId/danmaku')
-@UseGuards(AuthenticatedGuard)
 export class DanmakuController {
   constructor(private readonly danmaku: DanmakuService) {}
 

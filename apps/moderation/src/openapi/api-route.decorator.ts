@@ -1,4 +1,6 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiOperationDoc } from '@danmaku/platform';
+import { Access } from '../access/access.decorator';
 import type { SchemaName } from './openapi-schemas';
 
 /** Path parameters of the moderation API and their rules. */
@@ -24,7 +26,7 @@ const ERRORS: Record<number, string> = {
 export interface RouteDoc {
   summary: string;
   description?: string;
-  /** Who may call it: admins only, or admins and the room's moderators. */
+  /** Who may call it: admins only, or admins and the room's moderators. Enforced: this applies `Access(access)`. */
   access: 'admin' | 'moderator';
   params?: (keyof typeof PARAMS)[];
   query?: { name: string; description: string; schema: Record<string, unknown> }[];
@@ -34,10 +36,13 @@ export interface RouteDoc {
   errors?: { status: 404 | 409; description: string }[];
 }
 
-/** One route's OpenAPI description: operation, parameters, body, answer and errors. */
+/**
+ * One route's access and OpenAPI description: the guards of `doc.access`, then the operation,
+ * parameters, body, answer and errors. The documented access is the enforced one.
+ */
 export function ApiRoute(doc: RouteDoc): MethodDecorator {
   const who = doc.access === 'admin' ? 'Admins only.' : 'Admins, and moderators of the room.';
-  return ApiOperationDoc<SchemaName>({
+  const operation = ApiOperationDoc<SchemaName>({
     summary: doc.summary,
     description: [doc.description, who].filter(Boolean).join('\n\n'),
     params: (doc.params ?? []).map((name) => ({ name, ...PARAMS[name] })),
@@ -52,4 +57,5 @@ export function ApiRoute(doc: RouteDoc): MethodDecorator {
       })),
     ],
   });
+  return applyDecorators(Access(doc.access), operation);
 }

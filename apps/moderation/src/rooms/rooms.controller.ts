@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Put, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Put } from '@nestjs/common';
 import type { z } from 'zod';
 import {
   moderatedRoomParamsSchema,
@@ -12,7 +12,6 @@ import {
 import { CurrentPrincipal, ZodPipe } from '@danmaku/platform';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ApiRoute } from '../openapi/api-route.decorator';
-import { AuthenticatedGuard } from '../access/authenticated.guard';
 import { RoomsService } from './rooms.service';
 
 type RoomParams = z.infer<typeof moderatedRoomParamsSchema>;
@@ -21,7 +20,6 @@ type RoomUserParams = z.infer<typeof roomUserParamsSchema>;
 @ApiTags('rooms')
 @ApiBearerAuth()
 @Controller('v1/rooms/:roomId')
-@UseGuards(AuthenticatedGuard)
 export class RoomsController {
   constructor(private readonly rooms: RoomsService) {}
 
@@ -34,11 +32,8 @@ export class RoomsController {
     params: ['roomId'],
     ok: { status: 200, description: 'The room', schema: 'RoomView' },
   })
-  view(
-    @CurrentPrincipal() principal: Principal,
-    @Param(new ZodPipe(moderatedRoomParamsSchema)) p: RoomParams,
-  ): Promise<RoomView> {
-    return this.rooms.view(principal, p.roomId);
+  view(@Param(new ZodPipe(moderatedRoomParamsSchema)) p: RoomParams): Promise<RoomView> {
+    return this.rooms.view(p.roomId);
   }
 
   @Patch('settings')

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal, RoomSettings, RoomSettingsPatch, RoomView } from '@danmaku/contracts';
 import { DomainException } from '@danmaku/platform';
-import { AccessService } from '../access/access.service';
 import { ModeratorsRepository } from '../access/moderators.repository';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
@@ -13,14 +12,12 @@ export class RoomsService {
   constructor(
     private readonly rooms: RoomStateRepository,
     private readonly moderators: ModeratorsRepository,
-    private readonly access: AccessService,
     private readonly audit: AuditService,
     private readonly events: RoomEventsRepository,
     private readonly clock: Clock,
   ) {}
 
-  async view(principal: Principal, roomId: string): Promise<RoomView> {
-    await this.access.requireRoomModerator(principal, roomId);
+  async view(roomId: string): Promise<RoomView> {
     const { settings, live, moderators } = await this.rooms.snapshot(roomId);
     return { roomId, settings, moderators, live };
   }
@@ -31,7 +28,6 @@ export class RoomsService {
     roomId: string,
     patch: RoomSettingsPatch,
   ): Promise<RoomSettings> {
-    await this.access.requireRoomModerator(principal, roomId);
     const settings = await this.rooms.patchSettings(roomId, patch);
     await this.events.publish({ type: 'settings.updated', roomId, settings, at: this.clock.now() });
     await this.audit.record(roomId, {
@@ -44,14 +40,12 @@ export class RoomsService {
   }
 
   async addModerator(principal: Principal, roomId: string, userId: string): Promise<void> {
-    this.access.requireAdmin(principal);
     if (await this.moderators.add(roomId, userId)) {
       await this.audit.record(roomId, { actorId: principal.userId, action: 'moderator.add', target: userId });
     }
   }
 
   async removeModerator(principal: Principal, roomId: string, userId: string): Promise<void> {
-    this.access.requireAdmin(principal);
     if (!(await this.moderators.remove(roomId, userId))) {
       throw new DomainException('NOT_FOUND', 'That user is not a moderator of this room');
     }

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import type { z } from 'zod';
 import {
   banBodySchema,
@@ -14,7 +14,6 @@ import {
 import { CurrentPrincipal, ZodPipe } from '@danmaku/platform';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ApiRoute } from '../openapi/api-route.decorator';
-import { AuthenticatedGuard } from '../access/authenticated.guard';
 import { SanctionsService } from './sanctions.service';
 
 type RoomParams = z.infer<typeof moderatedRoomParamsSchema>;
@@ -24,7 +23,6 @@ type List = { items: SanctionView[] };
 @ApiTags('bans and mutes')
 @ApiBearerAuth()
 @Controller('v1/rooms/:roomId')
-@UseGuards(AuthenticatedGuard)
 export class RoomSanctionsController {
   constructor(private readonly sanctions: SanctionsService) {}
 
@@ -53,11 +51,8 @@ export class RoomSanctionsController {
     params: ['roomId'],
     ok: { status: 200, description: 'The bans', schema: 'SanctionList' },
   })
-  bans(
-    @CurrentPrincipal() principal: Principal,
-    @Param(new ZodPipe(moderatedRoomParamsSchema)) p: RoomParams,
-  ): Promise<List> {
-    return this.sanctions.list(principal, 'ban', p.roomId);
+  bans(@Param(new ZodPipe(moderatedRoomParamsSchema)) p: RoomParams): Promise<List> {
+    return this.sanctions.list('ban', p.roomId);
   }
 
   @Delete('bans/:userId')
@@ -102,11 +97,8 @@ export class RoomSanctionsController {
     params: ['roomId'],
     ok: { status: 200, description: 'The mutes', schema: 'SanctionList' },
   })
-  mutes(
-    @CurrentPrincipal() principal: Principal,
-    @Param(new ZodPipe(moderatedRoomParamsSchema)) p: RoomParams,
-  ): Promise<List> {
-    return this.sanctions.list(principal, 'mute', p.roomId);
+  mutes(@Param(new ZodPipe(moderatedRoomParamsSchema)) p: RoomParams): Promise<List> {
+    return this.sanctions.list('mute', p.roomId);
   }
 
   @Delete('mutes/:userId')
@@ -130,7 +122,6 @@ export class RoomSanctionsController {
 @ApiTags('bans and mutes')
 @ApiBearerAuth()
 @Controller('v1/bans')
-@UseGuards(AuthenticatedGuard)
 export class SiteBansController {
   constructor(private readonly sanctions: SanctionsService) {}
 
@@ -156,8 +147,8 @@ export class SiteBansController {
     access: 'admin',
     ok: { status: 200, description: 'The bans', schema: 'SanctionList' },
   })
-  list(@CurrentPrincipal() principal: Principal): Promise<List> {
-    return this.sanctions.list(principal, 'ban', null);
+  list(): Promise<List> {
+    return this.sanctions.list('ban', null);
   }
 
   @Delete(':userId')

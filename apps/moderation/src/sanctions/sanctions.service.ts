@@ -7,7 +7,6 @@ import {
   type SanctionView,
 } from '@danmaku/contracts';
 import { DomainException } from '@danmaku/platform';
-import { AccessService } from '../access/access.service';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
 import { RoomEventsRepository } from '../messaging/room-events.repository';
@@ -24,14 +23,12 @@ import { SanctionsRepository, type SanctionKind } from './sanctions.repository';
 export class SanctionsService {
   constructor(
     private readonly repo: SanctionsRepository,
-    private readonly access: AccessService,
     private readonly audit: AuditService,
     private readonly events: RoomEventsRepository,
     private readonly clock: Clock,
   ) {}
 
   async ban(principal: Principal, roomId: string | null, body: BanBody): Promise<SanctionView> {
-    await this.authorize(principal, roomId);
     const now = this.clock.now();
     const s = this.sanction(principal, roomId, body.userId, body.durationSec, body.reason, now);
     await this.repo.put('ban', s);
@@ -66,7 +63,6 @@ export class SanctionsService {
   }
 
   async mute(principal: Principal, roomId: string, body: MuteBody): Promise<SanctionView> {
-    await this.authorize(principal, roomId);
     const now = this.clock.now();
     const s = this.sanction(principal, roomId, body.userId, body.durationSec, body.reason, now);
     const until = s.until ?? now; // a mute always has a duration
@@ -90,7 +86,6 @@ export class SanctionsService {
   }
 
   async lift(principal: Principal, kind: SanctionKind, roomId: string | null, userId: string): Promise<void> {
-    await this.authorize(principal, roomId);
     const removed = await this.repo.remove(kind, roomId, userId);
     const now = this.clock.now();
     if (!removed || (removed.until !== null && removed.until <= now)) {
@@ -115,12 +110,7 @@ export class SanctionsService {
     await this.audit.record(roomId, { actorId: principal.userId, action: `${kind}.remove`, target: userId });
   }
 
-  async list(
-    principal: Principal,
-    kind: SanctionKind,
-    roomId: string | null,
-  ): Promise<{ items: SanctionView[] }> {
-    await this.authorize(principal, roomId);
+  async list(kind: SanctionKind, roomId: string | null): Promise<{ items: SanctionView[] }> {
     return { items: await this.repo.listActive(kind, roomId, this.clock.now()) };
   }
 
@@ -140,10 +130,5 @@ export class SanctionsService {
       createdAt: now,
       createdBy: principal.userId,
     };
-  }
-
-  private async authorize(principal: Principal, roomId: string | null): Promise<void> {
-    if (roomId === null) this.access.requireAdmin(principal);
-    else await this.access.requireRoomModerator(principal, roomId);
   }
 }

@@ -1,4 +1,4 @@
-import { Controller, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { Controller, HttpCode, Param, Post } from '@nestjs/common';
 import type { z } from 'zod';
 import {
   moderatedRoomParamsSchema,
@@ -9,7 +9,6 @@ import {
 import { CurrentPrincipal, ZodPipe } from '@danmaku/platform';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ApiRoute } from '../openapi/api-route.decorator';
-import { AuthenticatedGuard } from '../access/authenticated.guard';
 import { SessionsService } from './sessions.service';
 
 type RoomParams = z.infer<typeof moderatedRoomParamsSchema>;
@@ -17,7 +16,6 @@ type RoomParams = z.infer<typeof moderatedRoomParamsSchema>;
 @ApiTags('sessions')
 @ApiBearerAuth()
 @Controller('v1/rooms/:roomId/sessions')
-@UseGuards(AuthenticatedGuard)
 export class SessionsController {
   constructor(private readonly sessions: SessionsService) {}
 

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EndedSessionView, LiveSession, Principal } from '@danmaku/contracts';
 import { DomainException } from '@danmaku/platform';
-import { AccessService } from '../access/access.service';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
 import { RoomEventsRepository } from '../messaging/room-events.repository';
@@ -17,14 +16,12 @@ import { RoomStateRepository } from '../rooms/room-state.repository';
 export class SessionsService {
   constructor(
     private readonly rooms: RoomStateRepository,
-    private readonly access: AccessService,
     private readonly audit: AuditService,
     private readonly events: RoomEventsRepository,
     private readonly clock: Clock,
   ) {}
 
   async start(principal: Principal, roomId: string): Promise<LiveSession> {
-    await this.access.requireRoomModerator(principal, roomId);
     const session: LiveSession = { sessionId: randomUUID(), startedAt: this.clock.now() };
     const { started, live } = await this.rooms.startSession(roomId, session);
     if (!started)
@@ -45,7 +42,6 @@ export class SessionsService {
   }
 
   async end(principal: Principal, roomId: string): Promise<EndedSessionView> {
-    await this.access.requireRoomModerator(principal, roomId);
     const result = await this.rooms.endSession(roomId, this.clock.now());
     if (!result) throw new DomainException('NO_LIVE_SESSION', 'No session is live in this room');
     const { ended, undo } = result;

@@ -2,7 +2,7 @@ import { Controller, Get, Headers, Inject, Param, Query, Res } from '@nestjs/com
 import type { Response } from 'express';
 import type { z } from 'zod';
 import { replaySessionParamsSchema, sessionDensityQuerySchema } from '@danmaku/contracts';
-import { ZodPipe } from '@danmaku/platform';
+import { Access, ZodPipe } from '@danmaku/platform';
 import { REPLAY_CONFIG, type ReplayConfig } from '../config/replay.config';
 import { sendSessionAnswer } from '../timeline/session-answer';
 import { ApiTags } from '@nestjs/swagger';
@@ -10,6 +10,8 @@ import { ApiRoute } from '../openapi/api-route.decorator';
 import { DensityService } from './density.service';
 
 @ApiTags('timeline')
+// The replay API is public read (CONTRACT.md).
+@Access('public')
 @Controller('v1/rooms/:roomId/sessions/:sessionId')
 export class DensityController {
   constructor(

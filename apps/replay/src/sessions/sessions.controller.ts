@@ -1,12 +1,14 @@
 import { Controller, Get, Header, Param } from '@nestjs/common';
 import type { z } from 'zod';
 import { roomParamsSchema, type ReplaySessionSummary } from '@danmaku/contracts';
-import { ZodPipe } from '@danmaku/platform';
+import { Access, ZodPipe } from '@danmaku/platform';
 import { ApiTags } from '@nestjs/swagger';
 import { ApiRoute } from '../openapi/api-route.decorator';
 import { SessionsService } from './sessions.service';
 
 @ApiTags('sessions')
+// The replay API is public read (CONTRACT.md).
+@Access('public')
 @Controller('v1/rooms/:roomId/sessions')
 export class SessionsController {
   constructor(private readonly sessions: SessionsService) {}

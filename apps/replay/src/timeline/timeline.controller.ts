@@ -7,7 +7,7 @@ import {
   replaySessionParamsSchema,
   sessionDanmakuQuerySchema,
 } from '@danmaku/contracts';
-import { ZodPipe } from '@danmaku/platform';
+import { Access, ZodPipe } from '@danmaku/platform';
 import { REPLAY_CONFIG, type ReplayConfig } from '../config/replay.config';
 import { ApiTags } from '@nestjs/swagger';
 import { ApiRoute } from '../openapi/api-route.decorator';
@@ -15,6 +15,8 @@ import { sendJson, sendSessionAnswer } from './session-answer';
 import { TimelineService, type RoomDanmakuQuery, type SessionDanmakuQuery } from './timeline.service';
 
 @ApiTags('timeline')
+// The replay API is public read (CONTRACT.md).
+@Access('public')
 @Controller('v1/rooms/:roomId')
 export class TimelineController {
   constructor(

@@ -8,14 +8,24 @@ const onlineKey = (roomId: string) => `gw:online:{${roomId}}`;
 /**
  * Online counts across instances without asking every instance (no fetchSockets):
  * each instance writes its own local count per room into a hash field and heartbeats;
- * a room's total is the sum over instances whose heartbeat is fresh.
+ * a room's total is the sum over instances whose heartbeat is fresh. Nothing here outlives
+ * its use: room hashes expire, every heartbeat prunes instances whose own heartbeat is stale
+ * (a crashed instance leaves `gw:instances` by itself) and gives the set a TTL, so it goes
+ * too when every instance is gone.
  */
 @Injectable()
 export class PresenceRepository {
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
 
-  async heartbeat(instanceId: string, now: number): Promise<void> {
-    await this.redis.zadd(INSTANCES, now, instanceId);
+  async heartbeat(instanceId: string, now: number, staleAfterMs: number): Promise<void> {
+    const res = await this.redis
+      .pipeline()
+      .zadd(INSTANCES, now, instanceId)
+      .zremrangebyscore(INSTANCES, '-inf', `(${now - staleAfterMs}`)
+      .pexpire(INSTANCES, staleAfterMs)
+      .exec();
+    const err = res?.find(([e]) => e)?.[0];
+    if (err) throw err;
   }
 
   async writeLocalCounts(instanceId: string, counts: Map<string, number>, ttlSec: number): Promise<void> {

@@ -66,7 +66,7 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
     const rooms = new Set<string>([...this.localRooms(), ...this.dirty]);
     this.dirty.clear();
     this.gauge.set(this.localRooms().length);
-    await this.repo.heartbeat(this.identity.instanceId, now);
+    await this.repo.heartbeat(this.identity.instanceId, now, this.aliveWindowMs());
     const counts = new Map([...rooms].map((r) => [r, this.localCount(r)] as const));
     await this.repo.writeLocalCounts(this.identity.instanceId, counts, this.ttlSec());
     const active = [...rooms].filter((r) => (counts.get(r) ?? 0) > 0);

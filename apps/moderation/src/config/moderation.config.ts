@@ -55,6 +55,16 @@ export const moderationEnvSchema = z.object({
     .min(60)
     .default(7 * 24 * 3600)
     .describe('How long a decision is remembered, so a redelivered submission gets the same answer and seq.'),
+  MODERATION_ROOM_IDLE_TTL_SEC: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(24 * 3600)
+    .describe(
+      "A room's seq counter, stream epoch, recent buffer and last seq expire after this long without an " +
+        'accepted danmaku (the TTL is renewed in the same script that writes them); the next danmaku then ' +
+        'starts a new stream epoch at seq 1, and clients resync instead of seeing seqs go back.',
+    ),
 });
 export type ModerationConfig = z.infer<typeof moderationEnvSchema>;
 

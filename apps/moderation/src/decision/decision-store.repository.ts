@@ -10,7 +10,10 @@ import { storedDecisionSchema, type DecisionRequest, type RecordedDecision } fro
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    /** KEYS: 8 per message; ARGV: the TTL and a fresh epoch, then 11 per message. Returns [fresh, json] per message. */
+    /**
+     * KEYS: 8 per message; ARGV: the decision TTL, a fresh epoch and the room idle TTL, then 11 per
+     * message. Returns [fresh, json] per message.
+     */
     modDecideMany(numKeys: number, ...keysThenArgs: string[]): Result<(number | string)[], Context>;
   }
 }
@@ -25,7 +28,7 @@ declare module 'ioredis' {
  * One call decides a chunk of messages (a call per message cost more in client overhead
  * than the rules themselves). Per message, KEYS are decision, seq, last-accepted,
  * recent-text and flood keys, then the room's epoch, recent buffer and its last seq;
- * ARGV (after the TTL and a fresh epoch) are the static rejection JSON or '',
+ * ARGV (after the decision TTL, a fresh epoch and the room idle TTL) are the static rejection JSON or '',
  * the accepted JSON without its `{`, sentAt, id, slow-mode ms, duplicate ms, flood max,
  * flood window ms and the flood / slow-mode / duplicate rejection JSONs.
  *
@@ -35,10 +38,11 @@ declare module 'ioredis' {
 const DECIDE_MANY_LUA = `
 local ttl = tonumber(ARGV[1])
 local freshEpoch = ARGV[2]
+local idleTtl = tonumber(ARGV[3])
 local out = {}
 for m = 0, #KEYS / 8 - 1 do
   local K = m * 8
-  local A = 2 + m * 11
+  local A = 3 + m * 11
   local decisionKey = KEYS[K + 1]
   local function decide(json)
     redis.call('SET', decisionKey, json, 'EX', ttl)
@@ -76,13 +80,18 @@ for m = 0, #KEYS / 8 - 1 do
       decide(refused)
     else
       local seq = redis.call('INCR', KEYS[K + 2])
+      -- An idle room's counter and epoch expire together (MODERATION_ROOM_IDLE_TTL_SEC); the
+      -- recent buffer and last seq get the same TTL when appended (RecentBufferRepository).
+      redis.call('EXPIRE', KEYS[K + 2], idleTtl)
       -- The room's stream epoch: a counter that (re)starts at 1 starts a new epoch, and the
       -- recent buffer of the old one goes, so seqs never silently go back.
       local epoch = redis.call('GET', KEYS[K + 6])
       if seq == 1 or not epoch then
         epoch = freshEpoch
-        redis.call('SET', KEYS[K + 6], epoch)
+        redis.call('SET', KEYS[K + 6], epoch, 'EX', idleTtl)
         redis.call('DEL', KEYS[K + 7], KEYS[K + 8])
+      else
+        redis.call('EXPIRE', KEYS[K + 6], idleTtl)
       end
       if slowMs > 0 then redis.call('SET', KEYS[K + 3], ARGV[A + 3], 'PX', slowMs + 60000) end
       if dupMs > 0 then redis.call('SET', KEYS[K + 4], ARGV[A + 3], 'PX', dupMs + 60000) end
@@ -110,6 +119,7 @@ export class DecisionStoreRepository {
   async record(requests: DecisionRequest[], onChunk?: () => Promise<void>): Promise<RecordedDecision[]> {
     const out: RecordedDecision[] = [];
     const ttl = String(this.config.MODERATION_DECISION_TTL_SEC);
+    const idleTtl = String(this.config.MODERATION_ROOM_IDLE_TTL_SEC);
     // Used only by a room whose seq counter starts (again) in this call: unique per call.
     const freshEpoch = newEpoch();
     const roundTrip = PER_CALL * CALLS_PER_ROUND_TRIP;
@@ -118,7 +128,7 @@ export class DecisionStoreRepository {
       for (let c = i; c < Math.min(i + roundTrip, requests.length); c += PER_CALL) {
         const chunk = requests.slice(c, Math.min(c + PER_CALL, i + roundTrip, requests.length));
         const keys: string[] = [];
-        const args: string[] = [ttl, freshEpoch];
+        const args: string[] = [ttl, freshEpoch, idleTtl];
         const json = memoJson();
         for (const r of chunk) this.scriptCall(r, keys, args, json);
         pipeline.modDecideMany(keys.length, ...keys, ...args);

@@ -7,7 +7,7 @@ import { MODERATION_CONFIG, type ModerationConfig } from '../config/moderation.c
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    /** KEYS: recent zset, last-seq. ARGV: keep, then (seq, json) pairs in seq order. */
+    /** KEYS: recent zset, last-seq. ARGV: keep, idle TTL (s), then (seq, json) pairs in seq order. */
     modAppendRecent(
       recentKey: string,
       lastSeqKey: string,
@@ -18,13 +18,16 @@ declare module 'ioredis' {
 
 /**
  * Appends what is above the room's last appended seq and trims to `keep`; a redelivered
- * decision (same seq) is a no-op, so the buffer never holds a seq twice.
+ * decision (same seq) is a no-op, so the buffer never holds a seq twice. Both keys expire after
+ * MODERATION_ROOM_IDLE_TTL_SEC without an append, like the room's seq and epoch (set in the
+ * same script call: no extra round trip).
  */
 const APPEND_LUA = `
 local last = tonumber(redis.call('GET', KEYS[2]) or '0')
 local keep = tonumber(ARGV[1])
+local idleTtl = tonumber(ARGV[2])
 local added = 0
-for i = 2, #ARGV, 2 do
+for i = 3, #ARGV, 2 do
   local seq = tonumber(ARGV[i])
   if seq > last then
     redis.call('ZADD', KEYS[1], seq, ARGV[i + 1])
@@ -33,8 +36,9 @@ for i = 2, #ARGV, 2 do
   end
 end
 if added > 0 then
-  redis.call('SET', KEYS[2], last)
+  redis.call('SET', KEYS[2], last, 'EX', idleTtl)
   redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -keep - 1)
+  redis.call('EXPIRE', KEYS[1], idleTtl)
 end
 return added
 `;
@@ -65,7 +69,10 @@ export class RecentBufferRepository {
     const pipeline = this.redis.pipeline();
     for (const [roomId, list] of byRoom) {
       list.sort((a, b) => a.seq - b.seq);
-      const args: (string | number)[] = [this.config.MODERATION_RECENT_BUFFER];
+      const args: (string | number)[] = [
+        this.config.MODERATION_RECENT_BUFFER,
+        this.config.MODERATION_ROOM_IDLE_TTL_SEC,
+      ];
       for (const d of list) args.push(d.seq, JSON.stringify(d));
       pipeline.modAppendRecent(
         sharedRedisKeys.roomRecent(roomId),

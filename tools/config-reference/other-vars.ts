@@ -213,25 +213,25 @@ export const OTHER_VAR_GROUPS: OtherVarGroup[] = [
     vars: [
       {
         name: 'KAFKA_CONTROLLER_PORT',
-        readBy: ['tools/infra/up.mjs'],
+        readBy: ['tools/infra/kafka.mjs'],
         default: '`9093`, or the broker port + 1 when it is not 9092',
         description: 'Port of the local KRaft controller.',
       },
       {
         name: 'KAFKA_HEAP_OPTS',
-        readBy: ['tools/infra/up.mjs'],
+        readBy: ['tools/infra/kafka.mjs'],
         default: '`-Xms512m -Xmx1g`',
         description: 'JVM heap of the local broker.',
       },
       {
         name: 'KAFKA_OPTS',
-        readBy: ['tools/infra/up.mjs'],
+        readBy: ['tools/infra/kafka.mjs'],
         default: '(unset)',
         description: 'Extra JVM flags of the local broker.',
       },
       {
         name: 'KAFKA_START_TIMEOUT_MS',
-        readBy: ['tools/infra/up.mjs'],
+        readBy: ['tools/infra/kafka.mjs'],
         default: '`90000`',
         description: 'How long `infra:up` waits for the local broker.',
       },

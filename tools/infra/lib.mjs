@@ -3,6 +3,8 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import net from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -292,5 +294,48 @@ export async function withDirLock(dir, fn, { timeoutMs = 600000, onWait } = {}) 
     return await fn();
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function isLoopback(host) {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** Is something accepting TCP connections on host:port? */
+export function isPortOpen(host, port, timeoutMs = 700) {
+  return new Promise((resolvePromise) => {
+    const sock = net.connect({ host, port });
+    const done = (v) => {
+      sock.destroy();
+      resolvePromise(v);
+    };
+    sock.setTimeout(timeoutMs, () => done(false));
+    sock.once('connect', () => done(true));
+    sock.once('error', () => done(false));
+  });
+}
+
+export function withTimeout(promise, ms, what) {
+  let t;
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => {
+      t = setTimeout(() => reject(new Error(`${what} timed out after ${ms}ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(t));
+}
+
+/** An npm package of the workspace, loaded when first needed (this file must load without node_modules). */
+export function requireFromRoot(name) {
+  const require = createRequire(join(ROOT, 'package.json'));
+  try {
+    return require(name);
+  } catch (e) {
+    if (e.code === 'MODULE_NOT_FOUND') {
+      throw new UserError(`npm package "${name}" is not installed (is node_modules missing?)`, {
+        hint: 'Run `npm ci` first (npm start / npm test / npm run infra:up do it automatically).',
+      });
+    }
+    throw e;
   }
 }

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { StepResult } from '../delivery/scenarios';
 import { DESIGN_INFRA, DESIGN_LABELS, type Design } from './designs';
-import type { FailureResult } from './failure';
+import type { ProbeResult } from './room-probe';
 
 export interface ConfigResult {
   design: Design;
@@ -11,7 +11,8 @@ export interface ConfigResult {
   steps: StepResult[];
   /** Highest input step with p99 ≤ 250 ms, reach 100 % and the input really offered; 0 if none. */
   capacity: number;
-  failure?: FailureResult;
+  failure?: ProbeResult;
+  warmUp?: ProbeResult;
   error?: string;
 }
 
@@ -149,7 +150,13 @@ export function renderReport(r: FanoutResults): string {
   L.push('## Per design');
   L.push('');
   for (const d of new Set(r.configs.map((c) => c.design))) {
-    L.push(`- ${DESIGN_LABELS[d]}: server CPU counts the gateways + ${DESIGN_INFRA[d].join(' + ')}.`);
+    const warm = r.configs
+      .filter((c) => c.design === d && c.warmUp)
+      .map((c) => `${c.gateways} gateways ${c.warmUp?.received}/${c.warmUp?.expected}`);
+    L.push(
+      `- ${DESIGN_LABELS[d]}: server CPU counts the gateways + ${DESIGN_INFRA[d].join(' + ')}` +
+        (warm.length ? `; unmeasured warm-up delivered ${warm.join(', ')}.` : '.'),
+    );
   }
   if (r.notes.length) {
     L.push('');

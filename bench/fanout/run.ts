@@ -35,7 +35,7 @@ import {
 import { capacityOf, manyRooms, type Ctx, type SystemUnderTest } from '../delivery/scenarios';
 import { trackInfra } from '../delivery/stack';
 import { DESIGN_INFRA, DESIGNS, type Design } from './designs';
-import { failureCheck, type FailureSpec } from './failure';
+import { failureCheck, warmUp, type FailureSpec } from './room-probe';
 import { capacityText, writeReport, type ConfigResult, type FanoutResults } from './report';
 
 interface Args {
@@ -86,7 +86,7 @@ function parseArgs(argv: string[]): Args {
 }
 
 /** The delivery bench's plan with the many-rooms scenario laid out for this comparison. */
-function fanoutPlan(args: Args): { plan: Plan; failure: FailureSpec } {
+function fanoutPlan(args: Args): { plan: Plan; failure: FailureSpec; warm: FailureSpec } {
   const plan = makePlan(args.quick);
   const stepMs = (args.stepSeconds ?? (args.quick ? 2 : 18)) * 1000;
   plan.manyRooms = {
@@ -103,7 +103,8 @@ function fanoutPlan(args: Args): { plan: Plan; failure: FailureSpec } {
   const failure: FailureSpec = args.quick
     ? { rooms: 12, viewersPerRoom: 8, rate: 30, durationMs: 1000 }
     : { rooms: 50, viewersPerRoom: 8, rate: 100, durationMs: 5000 };
-  return { plan, failure };
+  const warm: FailureSpec = { rooms: 24, viewersPerRoom: 4, rate: 100, durationMs: args.quick ? 500 : 2000 };
+  return { plan, failure, warm };
 }
 
 const t0 = Date.now();
@@ -190,7 +191,7 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (existsSync('/tmp/BENCH_RUNNING'))
     say('warning: /tmp/BENCH_RUNNING exists: another benchmark may be running');
-  const { plan, failure } = fanoutPlan(args);
+  const { plan, failure, warm } = fanoutPlan(args);
   const topic = `${namespace}.fanout.danmaku.v1`;
   const runId = Date.now().toString(36).slice(-5);
   const startedAt = new Date();
@@ -222,7 +223,7 @@ async function main(): Promise<void> {
     notes: [],
   };
   const configs = args.gateways.flatMap((g) => args.designs.map((d) => ({ design: d, gateways: g })));
-  const perConfig = 12 + inputs.length * (mr.durationMs / 1000 + 2);
+  const perConfig = 16 + inputs.length * (mr.durationMs / 1000 + 2);
   say(
     `fan-out bench (${results.mode}): ${configs.length} configurations × ${inputs.join(' → ')}/s, ` +
       `${mr.rooms} rooms × ${mr.viewersPerRoom}; about ${Math.round((configs.length * perConfig) / 60 + 0.5)} min. ` +
@@ -300,6 +301,10 @@ async function main(): Promise<void> {
         isServer: (p) => p.group === 'ours' || infraUsed.some((n) => n === p.name),
         socketServers: gws.map((g) => g.t.name),
       };
+      config.warmUp = await warmUp(ctx, sut, runId, warm);
+      say(
+        `  warm-up: ${config.warmUp.received}/${config.warmUp.expected} delivered, p99 ${config.warmUp.latency.p99 ?? '-'} ms`,
+      );
       config.steps = await manyRooms(ctx, sut, runId);
       config.capacity = capacityOf(plan, config.steps);
       say(`  ${label}: capacity ${capacityText(config, inputs)}`);

@@ -7,4 +7,5 @@ export * from './lib/kafka-events';
 export * from './lib/kafka-topics';
 export * from './lib/http';
 export * from './lib/redis-keys';
+export * from './lib/moderation-policy';
 export * from './lib/asyncapi';

@@ -2,7 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import {
   DANMAKU_DEFAULTS,
-  graphemeLength,
+  roomClosedRefusal,
+  sanctionRefusal,
+  textRefusal,
   type DanmakuSendAck,
   type DanmakuSendPayload,
   type Principal,
@@ -75,8 +77,11 @@ export class DanmakuService {
   }
 
   /**
-   * Checks that need no Redis first (role, membership, the cached room settings), then one
-   * round trip for sanctions, the send rate and the nonce claim, then the hand-off.
+   * Checks that need no Redis first (role, membership, then the shared policy's closed-room
+   * and length rules on the cached room settings), then one round trip for sanctions, the
+   * send rate and the nonce claim, then the hand-off. So a banned sender in a closed room
+   * hears ROOM_CLOSED here, where moderation (ban first) would say BANNED: either way
+   * nothing is published.
    */
   private async sendChecked(sender: Sender, payload: DanmakuSendPayload): Promise<DanmakuSendAck> {
     const { principal } = sender;
@@ -84,18 +89,9 @@ export class DanmakuService {
     if (!sender.joined)
       throw new DomainException('ROOM_NOT_JOINED', `Join room ${payload.roomId} before sending`);
     const settings = await this.rooms.settings(payload.roomId);
-    if (settings.closed) throw new DomainException('ROOM_CLOSED', 'This room is closed to new danmaku');
-    const length = graphemeLength(payload.text);
-    if (length > settings.maxLength) {
-      throw new DomainException(
-        'TOO_LONG',
-        `Text is ${length} characters; the room allows ${settings.maxLength}`,
-        {
-          maxLength: settings.maxLength,
-          length,
-        },
-      );
-    }
+    // The shared rules that need no Redis, from the cached settings (moderation re-checks them).
+    const early = roomClosedRefusal(settings) ?? textRefusal(payload.text, settings);
+    if (early) throw new DomainException(early.code, early.message, early.details);
     if (!this.publisher.available)
       throw new DomainException('UNAVAILABLE', 'Cannot queue messages right now');
 
@@ -104,19 +100,14 @@ export class DanmakuService {
     const gate = await this.gate.check(payload.roomId, principal.userId, nonce ? { nonce, id } : null);
     const claimed = gate.nonce?.claimed === true;
     try {
-      if (gate.sanctions.bannedUntil !== undefined) {
-        throw new DomainException('BANNED', 'You are banned from this room', {
-          until: gate.sanctions.bannedUntil,
-        });
-      }
-      if (gate.sanctions.mutedUntil !== undefined) {
-        const retryAfterMs = Math.max(0, gate.sanctions.mutedUntil - Date.now());
-        throw new DomainException(
-          'MUTED',
-          'You are muted in this room',
-          { until: gate.sanctions.mutedUntil },
-          retryAfterMs,
-        );
+      const sanction = sanctionRefusal(gate.sanctions);
+      if (sanction) {
+        const { mutedUntil } = gate.sanctions;
+        const retryAfterMs =
+          sanction.code === 'MUTED' && mutedUntil !== undefined
+            ? Math.max(0, mutedUntil - Date.now())
+            : undefined;
+        throw new DomainException(sanction.code, sanction.message, sanction.details, retryAfterMs);
       }
       // A resend of a queued message: answer with the first id, queue nothing new.
       if (gate.nonce && !gate.nonce.claimed && gate.nonce.state === 'queued') return { id: gate.nonce.id };

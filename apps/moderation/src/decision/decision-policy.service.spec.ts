@@ -59,7 +59,7 @@ describe('DecisionPolicy.staticRejection', () => {
     const siteBans = new Map([['u1', sanction('u1', null, null)]]);
     expect(policy.staticRejection(sub(), room(), { ...noSite, bans: siteBans }, NOW)).toEqual({
       code: 'BANNED',
-      reason: 'You are banned from the site',
+      reason: 'You are banned from this room',
     });
     const bans = new Map([['u1', sanction('u1', NOW + 60_000)]]);
     const banned = policy.staticRejection(sub(), room({ bans }), noSite, NOW);
@@ -85,6 +85,26 @@ describe('DecisionPolicy.staticRejection', () => {
     expect(policy.staticRejection(sub(), all, noSite, NOW)?.code).toBe('MUTED');
     all.mutes.clear();
     expect(policy.staticRejection(sub(), all, noSite, NOW)?.code).toBe('ROOM_CLOSED');
+    all.settings = { ...all.settings, closed: false, maxLength: 3 };
+    expect(policy.staticRejection(sub(), all, noSite, NOW)?.code).toBe('TOO_LONG');
+    all.settings = { ...all.settings, maxLength: 100 };
+    expect(policy.staticRejection(sub(), all, noSite, NOW)?.code).toBe('BLOCKED_TERM');
+  });
+
+  it("enforces the length bounds itself: the room's maxLength (it may have shrunk since the gateway checked), bytes and marks", () => {
+    const short = room({ settings: { ...DEFAULT_ROOM_SETTINGS, maxLength: 5 } });
+    expect(policy.staticRejection(sub('弹幕弹幕弹'), short, noSite, NOW)).toBeNull();
+    expect(policy.staticRejection(sub('👍🏽👍🏽👍🏽👍🏽👍🏽'), short, noSite, NOW)).toBeNull();
+    expect(policy.staticRejection(sub('弹幕弹幕弹幕'), short, noSite, NOW)).toEqual({
+      code: 'TOO_LONG',
+      reason: 'Text is 6 characters; the room allows 5',
+    });
+    const wide = room({ settings: { ...DEFAULT_ROOM_SETTINGS, maxLength: 500 } });
+    // 500 graphemes, each an emoji ZWJ family of 18 bytes: within maxLength, over the byte bound.
+    expect(policy.staticRejection(sub('👨‍👩‍👧'.repeat(500)), wide, noSite, NOW)?.code).toBe('TOO_LONG');
+    expect(policy.staticRejection(sub('Z' + '\u0351'.repeat(7)), wide, noSite, NOW)?.code).toBe(
+      'TOO_MANY_MARKS',
+    );
   });
 });
 

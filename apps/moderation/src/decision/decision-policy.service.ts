@@ -1,4 +1,11 @@
-import type { EndedSessionView, LiveSession, RoomSettings, SanctionView } from '@danmaku/contracts';
+import {
+  sanctionsInForce,
+  staticRefusal,
+  type EndedSessionView,
+  type LiveSession,
+  type RoomSettings,
+  type SanctionView,
+} from '@danmaku/contracts';
 import type { CompiledTerms } from '../blocked-terms/term-matcher';
 import type { RateRules, Rejection, RoomContext } from './decision.types';
 
@@ -22,21 +29,25 @@ export interface SubmissionFacts {
 export class DecisionPolicy {
   constructor(private readonly limits: PolicyLimits) {}
 
-  /** Ban, mute, closed room and blocked terms, in that order: the sender learns the weightiest reason. */
+  /**
+   * The shared static rules (ban, mute, closed room, length: `staticRefusal` in
+   * @danmaku/contracts, the gateway's early checks use the same), then blocked terms.
+   * Moderation is authoritative: the gateway checked against a cached read model, and a
+   * sanction, `closed` or `maxLength` may have changed since.
+   */
   staticRejection(
     sub: SubmissionFacts,
     room: RoomContext,
     site: { bans: Map<string, SanctionView>; terms: CompiledTerms },
     now: number,
   ): Rejection | null {
-    const siteBan = active(site.bans.get(sub.userId), now);
-    if (siteBan) return { code: 'BANNED', reason: `You are banned from the site${untilText(siteBan.until)}` };
-    const roomBan = active(room.bans.get(sub.userId), now);
-    if (roomBan)
-      return { code: 'BANNED', reason: `You are banned from this room${untilText(roomBan.until)}` };
-    const mute = active(room.mutes.get(sub.userId), now);
-    if (mute) return { code: 'MUTED', reason: `You are muted in this room${untilText(mute.until)}` };
-    if (room.settings.closed) return { code: 'ROOM_CLOSED', reason: 'This room is closed to new messages' };
+    const sanctions = sanctionsInForce(
+      [site.bans.get(sub.userId), room.bans.get(sub.userId)],
+      room.mutes.get(sub.userId),
+      now,
+    );
+    const refusal = staticRefusal({ sanctions, settings: room.settings, text: sub.text });
+    if (refusal) return { code: refusal.code, reason: refusal.message };
     // The term itself is not echoed: telling the sender what matched helps evasion.
     if (room.roomTerms.firstMatch(sub.text) !== null || site.terms.firstMatch(sub.text) !== null) {
       return { code: 'BLOCKED_TERM', reason: 'Your message contains a blocked term' };
@@ -86,12 +97,3 @@ export class DecisionPolicy {
 }
 
 export const DECISION_POLICY = Symbol('DECISION_POLICY');
-
-function active(s: SanctionView | undefined, now: number): SanctionView | null {
-  if (!s) return null;
-  return s.until === null || s.until > now ? s : null;
-}
-
-function untilText(until: number | null): string {
-  return until === null ? '' : ` until ${new Date(until).toISOString()}`;
-}

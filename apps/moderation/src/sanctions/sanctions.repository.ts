@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 import type { Result } from 'ioredis';
-import { sharedRedisKeys, type SanctionView, type SharedSanction } from '@danmaku/contracts';
+import { sanctionInForce, sharedRedisKeys, type SanctionView, type SharedSanction } from '@danmaku/contracts';
 import { REDIS } from '@danmaku/platform';
 import { modKeys } from '../common/moderation-keys';
 import { parseStored } from '../common/redis-json';
@@ -85,7 +85,7 @@ export class SanctionsRepository {
     const expired: string[] = [];
     for (const [userId, raw] of Object.entries(all)) {
       const s = parseStored(storedSanctionSchema, raw);
-      if (s && (s.until === null || s.until > now)) active.push(s);
+      if (s && sanctionInForce(s, now)) active.push(s);
       else expired.push(userId);
     }
     if (expired.length > 0)

@@ -41,6 +41,10 @@ export const REJECTION_CODES = [
   'DUPLICATE',
   'FLOOD',
   'ROOM_CLOSED',
+  /** Added: moderation enforces the length bounds too (the room's maxLength may have shrunk since the gateway checked). */
+  'TOO_LONG',
+  /** Added: likewise for the combining-mark bound. */
+  'TOO_MANY_MARKS',
 ] as const;
 export type RejectionCode = (typeof REJECTION_CODES)[number];
 

@@ -42,8 +42,3 @@ export const sharedRedisKeys = {
 /** The value of a `roomBans` / `siteBans` / `roomMutes` entry. */
 export const sharedSanctionSchema = z.object({ until: epochMsSchema.nullable() });
 export type SharedSanction = z.infer<typeof sharedSanctionSchema>;
-
-/** Whether a ban or mute read from a shared key is in force at `now` (ms). */
-export function sanctionInForce(s: SharedSanction | null | undefined, now: number): boolean {
-  return !!s && (s.until === null || s.until > now);
-}

@@ -163,6 +163,25 @@ describe('decision pipeline (real Kafka, Redis, auth and moderation processes)',
     expect((await stack.decided([open]))[0].accepted[0].danmaku.seq).toBe(1);
   });
 
+  it('enforces the length bounds itself: a maxLength lowered after the gateway checked, bytes and marks', async () => {
+    const r = room();
+    expect((await stack.api('PATCH', `/v1/rooms/${r}/settings`, { body: { maxLength: 5 } })).status).toBe(
+      200,
+    );
+    const long = stack.submission(r, '弹幕弹幕弹幕');
+    const fits = stack.submission(r, '👍🏽👍🏽👍🏽👍🏽👍🏽');
+    const zalgo = stack.submission(r, 'Z' + '\u0351'.repeat(7));
+    await stack.submit(long, fits, zalgo);
+    const d = await stack.decided([long, fits, zalgo]);
+    expect(d[0].rejected[0]).toMatchObject({
+      code: 'TOO_LONG',
+      roomId: r,
+      reason: 'Text is 6 characters; the room allows 5',
+    });
+    expect(d[1].accepted[0].danmaku).toMatchObject({ seq: 1, text: '👍🏽👍🏽👍🏽👍🏽👍🏽' });
+    expect(d[2].rejected[0]?.code).toBe('TOO_MANY_MARKS');
+  });
+
   it('stamps sessionId and offsetMs from the session live at sentAt', async () => {
     const r = room();
     const before = stack.submission(r, 'before the show', { sentAt: Date.now() - 60_000 });

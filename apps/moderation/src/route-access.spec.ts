@@ -1,18 +1,8 @@
-import {
-  accessProblems,
-  controllerRoutes,
-  HealthController,
-  moduleControllers,
-  routeAccess,
-} from '@danmaku/platform';
+import { accessProblems, appRoutes, routeAccess } from '@danmaku/platform';
 import { AppModule } from './app.module';
 import { loadModerationConfig } from './config/moderation.config';
 
-// The operator endpoints (/healthz, /readyz, /metrics) come from the platform and are public by design.
-const operatorPaths = new Set(controllerRoutes([HealthController]).map((r) => r.path));
-const routes = controllerRoutes(
-  moduleControllers(AppModule.forRoot(loadModerationConfig({}), 'access-test')),
-).filter((r) => !operatorPaths.has(r.path));
+const routes = appRoutes(AppModule.forRoot(loadModerationConfig({}), 'access-test'));
 
 describe('moderation routes', () => {
   it('each declare their access with @Access, and non-public ones apply its guards', () => {

@@ -11,7 +11,8 @@ import { GUARDS_METADATA } from '@nestjs/common/constants';
 import type { Request } from 'express';
 import type { Principal } from '@danmaku/contracts';
 import { DomainException } from '../errors/domain.exception';
-import type { HttpRoute } from '../openapi/http-routes';
+import { HealthController } from '../health/health.controller';
+import { controllerRoutes, moduleControllers, type HttpRoute } from '../openapi/http-routes';
 import { BearerAuthGuard } from './bearer-auth.guard';
 
 /**
@@ -92,4 +93,13 @@ function routeGuards(route: Pick<HttpRoute, 'controller' | 'handler'>): unknown[
   const of = (target: object) =>
     (Reflect.getMetadata(GUARDS_METADATA, target) as unknown[] | undefined) ?? [];
   return [...of(route.controller), ...of(route.handler)];
+}
+
+/**
+ * The routes an app module serves, less the platform's operator endpoints (`/healthz`,
+ * `/readyz`, `/metrics`: public by design): what an app's route-access spec checks.
+ */
+export function appRoutes(root: Parameters<typeof moduleControllers>[0]): HttpRoute[] {
+  const operatorPaths = new Set(controllerRoutes([HealthController]).map((r) => r.path));
+  return controllerRoutes(moduleControllers(root)).filter((r) => !operatorPaths.has(r.path));
 }

@@ -125,8 +125,19 @@ export const gatewayEnvSchema = z
       .min(1024)
       .default(1_048_576)
       .describe('A socket with more than this many bytes waiting to be written gets batches dropped.'),
-    GATEWAY_SLOW_CONSUMER_GRACE_MS: msVar(10_000).describe(
-      'A socket still behind after this long is disconnected (it can rejoin with `sinceSeq`).',
+    GATEWAY_SOCKET_PROBE_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(131_072)
+      .describe(
+        'After this many bytes written to a WebSocket since the client last answered a ping, the gateway ' +
+          'pings it; a client that does not answer within GATEWAY_SLOW_CONSUMER_GRACE_MS stopped reading and is ' +
+          "disconnected. Bounds what a stalled viewer pins in the kernel's send buffer, which Node cannot cap.",
+      ),
+    GATEWAY_SLOW_CONSUMER_GRACE_MS: msVar(5_000).describe(
+      'A socket still behind after this long (over GATEWAY_SOCKET_BUFFER_BYTES, or a probe ping unanswered) ' +
+        'is disconnected (it can rejoin with `sinceSeq`).',
     ),
     GATEWAY_NONCE_WAIT_MS: msVar(3_000).describe(
       'A resend of a nonce whose first attempt is still pending waits this long for that outcome, then ' +

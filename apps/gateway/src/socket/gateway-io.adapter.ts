@@ -65,6 +65,7 @@ export class GatewayIoAdapter extends IoAdapter {
     );
     const Adapter = backpressureAdapter({
       maxBufferedBytes: this.config.GATEWAY_SOCKET_BUFFER_BYTES,
+      probeBytes: this.config.GATEWAY_SOCKET_PROBE_BYTES,
       graceMs: this.config.GATEWAY_SLOW_CONSUMER_GRACE_MS,
       drops: metrics.counter(
         'gateway_slow_consumer_drops_total',

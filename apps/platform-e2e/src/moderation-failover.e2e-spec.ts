@@ -1,13 +1,6 @@
-import type { DanmakuBatchEvent } from '@danmaku/contracts';
-import {
-  connectViewer,
-  emitAck,
-  expectEventually,
-  recordEvents,
-  sleep,
-  type ViewerSocket,
-} from '@danmaku/testing';
+import { connectViewer, emitAck, type ViewerSocket } from '@danmaku/testing';
 import { newUser, roomName, startStack, type Stack } from './stack';
+import { streamThroughFault, watchRooms } from './stream-through-fault';
 
 /** The longest silence a room may show around a moderation instance's death (issue 11: ~2 s). */
 const MAX_PAUSE_MS = 3_000;
@@ -38,53 +31,27 @@ describe('one of two moderation instances dies mid-stream', () => {
     sockets.push(viewer);
     for (const roomId of rooms)
       expect(await emitAck(viewer, 'room:join', { roomId })).toMatchObject({ ok: true });
-    const batches = recordEvents<DanmakuBatchEvent>(viewer, 'danmaku:batch');
-    const arrivals = new Map<string, number[]>(rooms.map((r) => [r, []]));
-    viewer.on('danmaku:batch', (b: DanmakuBatchEvent) => arrivals.get(b.roomId)?.push(Date.now()));
+    const watch = watchRooms(viewer, rooms);
 
-    // ~14 danmaku/s over six rooms for 8 s, from eight senders on the other gateway (each
-    // below the per-user send rate of 20 per 10 s).
-    const senders: ViewerSocket[] = [];
-    for (let i = 0; i < 8; i++) {
-      const u = await newUser(stack, `s${i}`);
-      const s = await connectViewer(stack.gateways[1].url, u.token);
-      sockets.push(s);
-      for (const roomId of rooms) await emitAck(s, 'room:join', { roomId });
-      senders.push(s);
-    }
-    const acked: { roomId: string; id: string }[] = [];
-    let killedAt = 0;
-    const started = Date.now();
-    for (let i = 0; Date.now() - started < 8_000; i++) {
-      if (!killedAt && Date.now() - started > 2_500) {
-        await stack.moderations[0].stop('SIGKILL');
-        killedAt = Date.now();
-      }
-      const roomId = rooms[i % rooms.length];
-      const ack = await emitAck(senders[i % senders.length], 'danmaku:send', { roomId, text: `m${i}` });
-      if (ack.ok) acked.push({ roomId, id: ack.id });
-      await sleep(70);
-    }
-    expect(killedAt).toBeGreaterThan(0);
+    // ~14 danmaku/s over six rooms for 8 s from eight senders on the other gateway; the first
+    // moderation instance is SIGKILLed 2.5 s in.
+    const { acked, faultAt } = await streamThroughFault(stack, {
+      rooms,
+      gateway: 1,
+      senders: 8,
+      durationMs: 8_000,
+      intervalMs: 70,
+      faultAfterMs: 2_500,
+      fault: () => stack.moderations[0].stop('SIGKILL'),
+      sockets,
+    });
+    expect(faultAt).toBeGreaterThan(0);
     expect(acked.length).toBeGreaterThan(80);
 
-    // Everything acknowledged arrives, once, in seq order without gaps.
-    await expectEventually(
-      () => {
-        const seen = new Set(batches.flatMap((b) => b.items.map((d) => d.id)));
-        expect(acked.filter((a) => !seen.has(a.id))).toEqual([]);
-      },
-      { timeoutMs: 30_000 },
-    );
-    const pauses: number[] = [];
-    for (const roomId of rooms) {
-      const items = batches.filter((b) => b.roomId === roomId).flatMap((b) => b.items);
-      expect(items.map((d) => d.seq)).toEqual(Array.from({ length: items.length }, (_, k) => k + 1));
-      expect(new Set(items.map((d) => d.id)).size).toBe(items.length);
-      const times = arrivals.get(roomId) ?? [];
-      pauses.push(Math.max(...times.slice(1).map((t, k) => t - times[k])));
-    }
-    // The longest silence in any room: the hand-over of the dead instance's partitions.
+    // Everything acknowledged arrives, once, in seq order without gaps; the longest silence
+    // in any room is the hand-over of the dead instance's partitions.
+    await watch.expectAllOnceInOrder(acked, 30_000);
+    const pauses = watch.longestPauses();
     process.stdout.write(`moderation failover: longest pause per room ${pauses.join(', ')} ms\n`);
     expect(Math.max(...pauses)).toBeLessThan(MAX_PAUSE_MS);
   }, 120_000);

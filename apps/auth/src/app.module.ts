@@ -15,7 +15,6 @@ import { SESSION_EVENTS_PRODUCER, SessionEventsPublisher } from './sessions/sess
 import { SessionOutboxRepository } from './sessions/session-outbox.repository';
 import { SessionRepository } from './sessions/session.repository';
 import { SessionsService } from './sessions/sessions.service';
-import { AdminGuard } from './tokens/admin.guard';
 import { AccessTokenService } from './tokens/access-token.service';
 import { tokenVerifierProvider } from './tokens/token-verifier.provider';
 import { AdminBootstrapService } from './users/admin-bootstrap.service';
@@ -44,7 +43,6 @@ export class AppModule {
         AccessTokenService,
         tokenVerifierProvider,
         BearerAuthGuard,
-        AdminGuard,
         SessionRepository,
         SessionOutboxRepository,
         {

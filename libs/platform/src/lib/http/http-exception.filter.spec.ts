@@ -34,27 +34,36 @@ describe('HttpExceptionFilter', () => {
   });
 
   it('maps malformed JSON from body-parser to 400 INVALID_PAYLOAD', () => {
-    const err = Object.assign(new SyntaxError('Unexpected token'), { status: 400, type: 'entity.parse.failed' });
+    const err = Object.assign(new SyntaxError('Unexpected token'), {
+      status: 400,
+      type: 'entity.parse.failed',
+    });
     const res = run(err);
     expect(res.statusCode).toBe(400);
     expect(res.body).toEqual({ error: { code: 'INVALID_PAYLOAD', message: 'Malformed JSON body' } });
   });
 
   it('maps unknown routes to 404 NOT_FOUND', () => {
-    expect(run(new NotFoundException()).body).toEqual({ error: { code: 'NOT_FOUND', message: 'No such route' } });
+    expect(run(new NotFoundException()).body).toEqual({
+      error: { code: 'NOT_FOUND', message: 'No such route' },
+    });
   });
 
   it('hides internals of unexpected errors behind a correlation id', () => {
     const res = run(new Error('db password is hunter2'));
     expect(res.statusCode).toBe(500);
     expect(JSON.stringify(res.body)).not.toContain('hunter2');
-    expect(res.body).toEqual({ error: { code: 'INTERNAL', message: 'Internal error', details: { correlationId: expect.any(String) } } });
+    expect(res.body).toEqual({
+      error: { code: 'INTERNAL', message: 'Internal error', details: { correlationId: expect.any(String) } },
+    });
   });
 });
 
 describe('HttpExceptionFilter and outages', () => {
   it('answers 503 UNAVAILABLE when Redis is away', () => {
-    const err = Object.assign(new Error('Reached the max retries per request limit'), { name: 'MaxRetriesPerRequestError' });
+    const err = Object.assign(new Error('Reached the max retries per request limit'), {
+      name: 'MaxRetriesPerRequestError',
+    });
     const res = run(err);
     expect(res.statusCode).toBe(503);
     expect(res.body).toEqual({ error: { code: 'UNAVAILABLE', message: expect.any(String) } });

@@ -51,11 +51,19 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const e = exception as { status?: number; type?: string; message?: string };
     if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
       const message = e.type === 'entity.parse.failed' ? 'Malformed JSON body' : (e.message ?? 'Bad request');
-      return { status: e.status, body: { code: STATUS_CODES[e.status] ?? 'INVALID_PAYLOAD', message }, headers: {} };
+      return {
+        status: e.status,
+        body: { code: STATUS_CODES[e.status] ?? 'INVALID_PAYLOAD', message },
+        headers: {},
+      };
     }
     if (isInfrastructureOutage(exception)) {
       this.logger.warn({ err: String(exception) }, 'dependency unavailable');
-      return { status: 503, body: { code: 'UNAVAILABLE', message: 'A dependency is unavailable, try again' }, headers: { 'Retry-After': '1' } };
+      return {
+        status: 503,
+        body: { code: 'UNAVAILABLE', message: 'A dependency is unavailable, try again' },
+        headers: { 'Retry-After': '1' },
+      };
     }
     const correlationId = randomUUID();
     this.logger.error({ correlationId, err: exception }, 'unhandled error');

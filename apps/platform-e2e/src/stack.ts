@@ -62,7 +62,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       ...opts.env?.gateway,
     });
     const moderationCount = opts.moderations ?? 1;
-    const [replay, ...rest] = await Promise.all([
+    // Every start is waited for, so one app failing to start does not leave its siblings
+    // running after `stop()`.
+    const settled = await Promise.allSettled([
       spawnApp('replay', { port: await freePort(), env: { ...common, ...opts.env?.replay } }),
       ...Array.from({ length: moderationCount }, async (_, i) =>
         spawnApp('moderation', {
@@ -75,10 +77,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         spawnApp('gateway', { port: await freePort(), env: gatewayEnv(i), name: `gateway-${i + 1}` }),
       ),
     ]);
+    for (const r of settled) if (r.status === 'fulfilled') started.push(r.value);
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const [replay, ...rest] = settled.map((r) => (r as PromiseFulfilledResult<RunningApp>).value);
     const moderations = rest.slice(0, moderationCount);
     const gateways = rest.slice(moderationCount);
     const moderation = moderations[0];
-    started.push(replay, ...moderations, ...gateways);
     const restartGateway = async (i: number) => {
       const old = gateways[i];
       await old.stop();

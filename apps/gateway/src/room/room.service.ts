@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { RoomJoinAck, RoomJoinPayload } from '@danmaku/contracts';
+import { sanctionRefusal, type RoomJoinAck, type RoomJoinPayload } from '@danmaku/contracts';
 import { DomainException } from '@danmaku/platform';
 import { GATEWAY_CONFIG, JOIN_RECENT_COUNT, type GatewayConfig } from '../config/gateway.config';
 import { RecentBufferRepository } from '../fanout/recent-buffer.repository';
@@ -31,16 +31,11 @@ export class RoomService {
     }
   }
 
-  /** Banned users (room or site-wide) may not join. */
+  /** Banned users (room or site-wide) may not join; the refusal has the shared policy's wording. */
   async admit(roomId: string, userId: string): Promise<void> {
     const { bannedUntil } = await this.sanctions.of(roomId, userId);
-    if (bannedUntil !== undefined) {
-      throw new DomainException(
-        'BANNED',
-        'You are banned from this room',
-        bannedUntil === null ? { until: null } : { until: bannedUntil },
-      );
-    }
+    const refusal = sanctionRefusal({ bannedUntil });
+    if (refusal) throw new DomainException(refusal.code, refusal.message, refusal.details);
   }
 
   /**

@@ -2,18 +2,16 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ChainableCommander } from 'ioredis';
 import type Redis from 'ioredis';
 import {
-  sanctionInForce,
+  sanctionsInForce,
   sharedRedisKeys,
   sharedSanctionSchema,
+  type SanctionsInForce,
   type SharedSanction,
 } from '@danmaku/contracts';
 import { REDIS } from '@danmaku/platform';
 
-export interface UserSanctions {
-  /** In force: `until` (null = for ever); not banned: undefined. */
-  bannedUntil?: number | null;
-  mutedUntil?: number;
-}
+/** What is in force on a user (the shared policy's shape). */
+export type UserSanctions = SanctionsInForce;
 
 /**
  * Reads the bans and mutes moderation publishes in the shared read model, so the gateway
@@ -44,17 +42,7 @@ export class SanctionsRepository {
 
   /** What is in force, from the replies of `queue` (room ban, site ban, mute). */
   static read([roomBanRaw, siteBanRaw, muteRaw]: (string | null)[], now: number): UserSanctions {
-    const mute = parse(muteRaw);
-    const bans = [parse(roomBanRaw), parse(siteBanRaw)].filter((b): b is SharedSanction =>
-      sanctionInForce(b, now),
-    );
-    const out: UserSanctions = {};
-    if (bans.length > 0)
-      out.bannedUntil = bans.some((b) => b.until === null)
-        ? null
-        : Math.max(...bans.map((b) => b.until as number));
-    if (mute && sanctionInForce(mute, now) && mute.until !== null) out.mutedUntil = mute.until;
-    return out;
+    return sanctionsInForce([parse(roomBanRaw), parse(siteBanRaw)], parse(muteRaw), now);
   }
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonEnvShape, parseEnv, portVar } from '@danmaku/platform';
+import { commonEnvShape, parseEnv, portVar, trustProxyVar } from '@danmaku/platform';
 import { passwordSchema, usernameSchema } from '@danmaku/contracts';
 
 const DAY_SEC = 24 * 3600;
@@ -12,31 +12,6 @@ const secondsVar = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
 const countVar = (fallback: number) => z.coerce.number().int().min(1).max(1_000_000).default(fallback);
-
-/**
- * Express `trust proxy`: `false` (default: the client is the socket peer), `true`
- * (the left-most X-Forwarded-For), a hop count, or a comma list of trusted
- * addresses/subnets/names such as `loopback, 10.0.0.0/8`.
- */
-export const trustProxyVar = z
-  .string()
-  .default('false')
-  .transform((raw, ctx): boolean | number | string[] => {
-    const v = raw.trim();
-    if (v === 'false' || v === '0' || v === '') return false;
-    if (v === 'true') return true;
-    if (/^\d+$/.test(v)) return Number(v);
-    const list = v
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-    if (list.every((s) => /^[0-9A-Za-z.:/_-]+$/.test(s))) return list;
-    ctx.addIssue({
-      code: 'custom',
-      message: 'must be false, true, a hop count or a comma list of addresses/subnets',
-    });
-    return z.NEVER;
-  });
 
 export const authEnvSchema = z
   .object({

@@ -4,7 +4,7 @@ import {
   DANMAKU_DEFAULTS,
   roomClosedRefusal,
   sanctionRefusal,
-  textRefusal,
+  roomLengthRefusal,
   type DanmakuSendAck,
   type DanmakuSendPayload,
   type Principal,
@@ -90,7 +90,8 @@ export class DanmakuService {
       throw new DomainException('ROOM_NOT_JOINED', `Join room ${payload.roomId} before sending`);
     const settings = await this.rooms.settings(payload.roomId);
     // The shared rules that need no Redis, from the cached settings (moderation re-checks them).
-    const early = roomClosedRefusal(settings) ?? textRefusal(payload.text, settings);
+    // The text's byte and mark bounds were checked when the payload was parsed.
+    const early = roomClosedRefusal(settings) ?? roomLengthRefusal(payload.text, settings);
     if (early) throw new DomainException(early.code, early.message, early.details);
     if (!this.publisher.available)
       throw new DomainException('UNAVAILABLE', 'Cannot queue messages right now');

@@ -71,23 +71,32 @@ export function roomClosedRefusal(
   return settings.closed ? { code: 'ROOM_CLOSED', message: 'This room is closed to new danmaku' } : null;
 }
 
+/** The room's `maxLength` in grapheme clusters (`TOO_LONG`). */
+export function roomLengthRefusal(
+  text: string,
+  settings: Pick<RoomSettings, 'maxLength'>,
+): PolicyRefusal<'TOO_LONG'> | null {
+  const length = graphemeLength(text);
+  return length > settings.maxLength
+    ? {
+        code: 'TOO_LONG',
+        message: `Text is ${length} characters; the room allows ${settings.maxLength}`,
+        details: { maxLength: settings.maxLength, length },
+      }
+    : null;
+}
+
 /**
  * The room's `maxLength` in grapheme clusters (`TOO_LONG`), then the byte and combining-mark
  * bounds of DANMAKU_TEXT_LIMITS (`TOO_LONG`, `TOO_MANY_MARKS`), of an NFC-normalised text
- * (as `danmakuTextSchema` yields it).
+ * (as `danmakuTextSchema` yields it). A caller whose input already went through
+ * `danmakuTextSchema` (the gateway's `danmaku:send`) needs only `roomLengthRefusal`.
  */
 export function textRefusal(
   text: string,
   settings: Pick<RoomSettings, 'maxLength'>,
 ): PolicyRefusal<'TOO_LONG' | 'TOO_MANY_MARKS'> | null {
-  const length = graphemeLength(text);
-  if (length > settings.maxLength)
-    return {
-      code: 'TOO_LONG',
-      message: `Text is ${length} characters; the room allows ${settings.maxLength}`,
-      details: { maxLength: settings.maxLength, length },
-    };
-  return danmakuTextProblem(text);
+  return roomLengthRefusal(text, settings) ?? danmakuTextProblem(text);
 }
 
 /**

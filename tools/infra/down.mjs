@@ -6,10 +6,9 @@
 // Builtins only (works without node_modules). Programmatic: import { infraDown }.
 
 import { existsSync, rmSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 
 import {
-  ROOT,
   UserError,
   c,
   cmdlineOf,
@@ -22,10 +21,10 @@ import {
   runCli,
   terminate,
   withDirLock,
+  rel,
 } from './lib.mjs';
 
 const log = logger('infra');
-const rel = (p) => relative(ROOT, p) || '.';
 
 async function stopByPidFile({ name, pidFile, looksRight, timeoutMs }) {
   const pid = readPidFile(pidFile);

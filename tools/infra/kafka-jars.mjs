@@ -14,12 +14,11 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 
-import { ROOT, UserError, c, fmtSecs, logger, paths, probeCommand, tailFile } from './lib.mjs';
+import { ROOT, UserError, c, fmtSecs, logger, paths, probeCommand, tailFile, rel } from './lib.mjs';
 
 const log = logger('infra');
-const rel = (p) => relative(ROOT, p) || '.';
 
 /** Kafka version pinned in tools/infra/kafka/pom.xml (single source of truth). */
 export function pinnedKafkaVersion() {

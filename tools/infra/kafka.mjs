@@ -4,12 +4,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 import { checkJava, ensureKafkaLibs, pinnedKafkaVersion } from './kafka-jars.mjs';
 import {
-  ROOT,
   UserError,
   c,
   cmdlineOf,
@@ -24,10 +23,10 @@ import {
   sleep,
   tailFile,
   withTimeout,
+  rel,
 } from './lib.mjs';
 
 const log = logger('infra');
-const rel = (p) => relative(ROOT, p) || '.';
 
 export const DEFAULT_KAFKA_BROKERS = '127.0.0.1:9092';
 

@@ -3,10 +3,8 @@
 
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
-import { relative } from 'node:path';
 
 import {
-  ROOT,
   UserError,
   cmdlineOf,
   isAlive,
@@ -20,10 +18,10 @@ import {
   sleep,
   tailFile,
   withTimeout,
+  rel,
 } from './lib.mjs';
 
 const log = logger('infra');
-const rel = (p) => relative(ROOT, p) || '.';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 

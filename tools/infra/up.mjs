@@ -16,11 +16,23 @@
 
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import { DEFAULT_KAFKA_BROKERS, ensureKafka } from './kafka.mjs';
 import { pinnedKafkaVersion } from './kafka-jars.mjs';
-import { ROOT, UserError, c, fmtSecs, isMain, localBin, logger, paths, runCli, withDirLock } from './lib.mjs';
+import {
+  ROOT,
+  UserError,
+  c,
+  fmtSecs,
+  isMain,
+  localBin,
+  logger,
+  paths,
+  runCli,
+  withDirLock,
+  rel,
+} from './lib.mjs';
 import { DEFAULT_REDIS_URL, ensureRedis } from './redis.mjs';
 
 // What other scripts import from here.
@@ -30,7 +42,6 @@ export { isLoopback, isPortOpen } from './lib.mjs';
 export { DEFAULT_REDIS_URL, parseRedisUrl, pingRedis, redactUrl } from './redis.mjs';
 
 const log = logger('infra');
-const rel = (p) => relative(ROOT, p) || '.';
 
 // ---------------------------------------------------------------------------
 // Topics (delegated to create-topics.ts, which imports the registry from @danmaku/contracts)

@@ -1,8 +1,15 @@
 // Redis for infra:up: reuse the one at REDIS_URL when it answers PING, else start a local
 // redis-server (AOF in .data/redis) that infra:down stops.
+//
+// REDIS_ACL=1: the local redis-server runs with the apps' ACL users, as compose does
+// (deploy/redis/users.acl through deploy/redis/redis-acl.sh), and `npm start` gives each app its
+// own user. Dev passwords are made once into .data/redis-acl-passwords.json (git-ignored, mode
+// 600) and reused. A Redis started without it has no such users: infra:down before switching.
 
+import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 import {
   UserError,
@@ -24,6 +31,43 @@ import {
 const log = logger('infra');
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+/** The ACL users of deploy/redis/users.acl that log in: one per app that uses Redis. */
+export const REDIS_ACL_USERS = ['auth', 'moderation', 'gateway', 'replay'];
+const ACL_SCRIPT = join(paths.root, 'deploy', 'redis', 'redis-acl.sh');
+const ACL_PASSWORDS = join(paths.dataDir, 'redis-acl-passwords.json');
+
+/** REDIS_ACL=1 (or true): local Redis with one ACL user per app. */
+export function redisAclEnabled(env = process.env) {
+  return env.REDIS_ACL === '1' || env.REDIS_ACL === 'true';
+}
+
+/** The dev passwords of the ACL users, made on first use and reused. */
+export function devRedisPasswords() {
+  try {
+    const stored = JSON.parse(readFileSync(ACL_PASSWORDS, 'utf8'));
+    if (REDIS_ACL_USERS.every((u) => typeof stored[u] === 'string')) return stored;
+  } catch {
+    /* none yet */
+  }
+  const passwords = Object.fromEntries(REDIS_ACL_USERS.map((u) => [u, randomBytes(24).toString('hex')]));
+  mkdirSync(paths.dataDir, { recursive: true });
+  writeFileSync(ACL_PASSWORDS, `${JSON.stringify(passwords, null, 2)}\n`, { mode: 0o600 });
+  return passwords;
+}
+
+/** Each app's REDIS_URL with REDIS_ACL=1: `baseUrl` with the app's user and dev password. */
+export function redisAclUrls(baseUrl) {
+  const passwords = devRedisPasswords();
+  return Object.fromEntries(
+    REDIS_ACL_USERS.map((user) => {
+      const url = new URL(baseUrl);
+      url.username = user;
+      url.password = passwords[user];
+      return [user, url.toString()];
+    }),
+  );
+}
 
 export function parseRedisUrl(url) {
   let u;
@@ -95,14 +139,21 @@ export async function ensureRedis(rawUrl) {
   const redisUrl = redactUrl(rawUrl); // for messages and state.json
   const ourPid = readPidFile(paths.redisPid);
   const ours = ourPid && isAlive(ourPid) && /redis-server/.test(cmdlineOf(ourPid)) ? ourPid : null;
+  const acl = redisAclEnabled() ? devRedisPasswords() : null;
+  // With the ACL users the default user is off: ask as one of them.
+  const probe = acl ? { ...cfg, username: 'replay', password: acl.replay } : cfg;
 
-  const first = await pingRedis(cfg);
+  const first = await pingRedis(probe);
   if (first.ok) {
-    return { url: redisUrl, managed: Boolean(ours), startedNow: false, pid: ours };
+    return { url: redisUrl, managed: Boolean(ours), startedNow: false, pid: ours, acl: Boolean(acl) };
   }
   if (/NOAUTH|WRONGPASS|invalid password|NOPERM/i.test(first.error || '')) {
     throw new UserError(`Redis at ${redisUrl} is running but rejected us: ${first.error}`, {
-      hint: 'Put the right credentials in REDIS_URL (redis://user:password@host:port).',
+      hint: acl
+        ? 'It has not the ACL users of REDIS_ACL=1 (or other passwords): `npm run infra:down`, then `REDIS_ACL=1 npm run infra:up`.'
+        : /NOAUTH/.test(first.error) && ours
+          ? "It runs with the apps' ACL users: set REDIS_ACL=1 too, or `npm run infra:down` and start it without."
+          : 'Put the right credentials in REDIS_URL (redis://user:password@host:port).',
     });
   }
   if (!isLoopback(cfg.host) || cfg.tls) {
@@ -149,9 +200,23 @@ export async function ensureRedis(rawUrl) {
     '--pidfile',
     paths.redisPid,
   ];
-  if (cfg.password && !cfg.username) args.push('--requirepass', cfg.password);
-  log.info(`starting redis-server on ${cfg.host}:${cfg.port} (log: ${rel(paths.redisLog)})`);
-  const r = spawnSync('redis-server', args, { cwd: paths.redisData, encoding: 'utf8', timeout: 15000 });
+  if (cfg.password && !cfg.username && !acl) args.push('--requirepass', cfg.password);
+  log.info(
+    `starting redis-server on ${cfg.host}:${cfg.port}${acl ? ' with one ACL user per app (REDIS_ACL)' : ''} (log: ${rel(paths.redisLog)})`,
+  );
+  const r = acl
+    ? spawnSync('sh', [ACL_SCRIPT, ...args], {
+        cwd: paths.redisData,
+        encoding: 'utf8',
+        timeout: 15000,
+        env: {
+          ...process.env,
+          ...Object.fromEntries(REDIS_ACL_USERS.map((u) => [`REDIS_${u.toUpperCase()}_PASSWORD`, acl[u]])),
+          REDIS_ACL_NAMESPACE: process.env.DANMAKU_NAMESPACE ?? '',
+          REDIS_ACL_FILE: join(paths.redisData, 'users.acl'),
+        },
+      })
+    : spawnSync('redis-server', args, { cwd: paths.redisData, encoding: 'utf8', timeout: 15000 });
   if (r.status !== 0) {
     throw new UserError(
       `redis-server failed to start (exit ${r.status}): ${(r.stderr || r.stdout || '').trim()}`,
@@ -162,7 +227,7 @@ export async function ensureRedis(rawUrl) {
   }
   const deadline = Date.now() + 10000;
   for (;;) {
-    const p = await pingRedis(cfg);
+    const p = await pingRedis(probe);
     if (p.ok) break;
     if (Date.now() > deadline) {
       throw new UserError(`redis-server did not answer PING within 10s (${p.error})`, {
@@ -176,5 +241,5 @@ export async function ensureRedis(rawUrl) {
     pid = readPidFile(paths.redisPid);
     if (!pid) await sleep(50);
   }
-  return { url: redisUrl, managed: true, startedNow: true, pid };
+  return { url: redisUrl, managed: true, startedNow: true, pid, acl: Boolean(acl) };
 }

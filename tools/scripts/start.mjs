@@ -12,6 +12,8 @@
 // Env: GATEWAY_PORT AUTH_PORT MODERATION_PORT REPLAY_PORT WEB_PORT (3000-3004),
 //      MODERATION_2_PORT (3012), KAFKA_BROKERS,
 //      REDIS_URL, ADMIN_USERNAME/ADMIN_PASSWORD (defaults admin/admin-password),
+//      REDIS_ACL=1 (Redis with one ACL user per app, each app connecting as its own:
+//      tools/infra/redis.mjs, docs/security.md),
 //      START_READY_TIMEOUT_MS (120000), START_STOP_TIMEOUT_MS (10000).
 //      Everything else is passed through to the apps unchanged (docs/configuration.md).
 // Logs: on a terminal the apps print one pretty line per event (LOG_FORMAT=pretty, coloured
@@ -41,6 +43,7 @@ import {
   sleep,
   terminate,
 } from '../infra/lib.mjs';
+import { redisAclEnabled, redisAclUrls } from '../infra/redis.mjs';
 import { infraUp, isPortOpen, redactUrl } from '../infra/up.mjs';
 import { ensureDeps } from './ensure-deps.mjs';
 
@@ -264,12 +267,15 @@ async function main() {
         : c.bold(env.ADMIN_PASSWORD)) +
       (adminFromEnv ? '' : c.dim('  (defaults; set ADMIN_USERNAME / ADMIN_PASSWORD to change)')),
   );
+  // REDIS_ACL=1: each app connects as its own ACL user (web uses no Redis).
+  const redisUrls = redisAclEnabled() ? redisAclUrls(env.REDIS_URL) : {};
   const tSpawn = Date.now();
   for (const app of APP_NAMES) {
     const main = join(ROOT, mainFile(app));
+    const redisUrl = redisUrls[appOf(app)];
     const child = spawn(process.execPath, [main], {
       cwd: ROOT,
-      env: serviceEnv(app, env),
+      env: { ...serviceEnv(app, env), ...(redisUrl && { REDIS_URL: redisUrl }) },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
@@ -340,7 +346,9 @@ async function main() {
     `${c.bold('open')} ${c.bold(web)} — live room (guest or sign in), ${web}/replay.html, ${web}/moderate.html (as ${env.ADMIN_USERNAME})`,
   );
   log.info(`  Kafka       ${env.KAFKA_BROKERS}`);
-  log.info(`  Redis       ${redactUrl(env.REDIS_URL)}`);
+  log.info(
+    `  Redis       ${redactUrl(env.REDIS_URL)}${redisAclEnabled() ? '  (one ACL user per app: REDIS_ACL)' : ''}`,
+  );
   log.info(c.dim('Ctrl-C stops the apps; Kafka and Redis keep running (npm run infra:down stops them).'));
   return new Promise(() => undefined); // run until a signal or an app exit
 }

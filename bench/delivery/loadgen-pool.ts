@@ -5,6 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { Histogram } from './histogram';
 import type { ConnectArgs, ConnectResult, SendArgs, SendResult, WorkerStats } from './loadgen';
+import { messageReady } from '@danmaku/process';
 import { forkTs, isRunning, type Tracked } from './procs';
 
 type Reply = { id: number; result?: unknown; error?: string } | { type: 'ready' };
@@ -14,7 +15,7 @@ export class Worker {
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 
   private constructor(readonly proc: Tracked) {
-    const child = proc.child as ChildProcess;
+    const child = proc.proc?.child as ChildProcess;
     child.on('message', (msg: Reply) => {
       if (!('id' in msg)) return;
       const p = this.pending.get(msg.id);
@@ -31,18 +32,8 @@ export class Worker {
 
   static async start(name: string, index: number): Promise<Worker> {
     const proc = forkTs(name, 'loadgen', 'loadgen.ts', { ...process.env, LOADGEN_INDEX: String(index) });
-    await new Promise<void>((resolve, reject) => {
-      const child = proc.child as ChildProcess;
-      const timer = setTimeout(() => reject(new Error(`${name} did not start within 30 s`)), 30_000);
-      child.once('message', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`${name} exited during start (${code}): ${proc.tail.join('\n')}`));
-      });
-    });
+    // loadgen.ts sends `{ type: 'ready' }` once it is listening for commands.
+    await proc.proc?.waitReady(messageReady(), { timeoutMs: 30_000, intervalMs: 50 });
     return new Worker(proc);
   }
 
@@ -64,7 +55,7 @@ export class Worker {
           reject(e);
         },
       });
-      this.proc.child?.send({ id, cmd, args });
+      this.proc.proc?.child.send({ id, cmd, args });
     });
   }
 

@@ -1,10 +1,11 @@
 /**
- * Child processes of the benchmark (always killed at the end, also on Ctrl-C or a crash)
- * and CPU/RSS accounting of every process that takes part, read from /proc.
+ * Child processes of the benchmark (always killed at the end, also on Ctrl-C or a crash),
+ * started and stopped through @danmaku/process, and CPU/RSS accounting of every process
+ * that takes part, read from /proc.
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { startProcess, type ManagedProcess } from '@danmaku/process';
 
 export const ROOT = join(__dirname, '..', '..');
 const TSX_CJS = require.resolve('tsx/cjs', { paths: [ROOT] });
@@ -20,9 +21,8 @@ export interface Tracked {
   name: string;
   pid: number;
   group: ProcGroup;
-  child?: ChildProcess;
-  /** The last lines it printed (bounded), for crash reports. */
-  tail: string[];
+  /** Set for the children this benchmark started (its output tail, stop, exit). */
+  proc?: ManagedProcess;
 }
 
 const tracked: Tracked[] = [];
@@ -48,9 +48,9 @@ function recordRun(): void {
   const file: RunFile = {
     ownerPid: process.pid,
     namespace: process.env['DANMAKU_NAMESPACE'],
-    children: tracked
-      .filter((t) => t.child)
-      .map((t) => ({ pid: t.pid, cmdline: (t.child as ChildProcess).spawnargs.join(' ') })),
+    children: tracked.flatMap((t) =>
+      t.proc ? [{ pid: t.pid, cmdline: t.proc.child.spawnargs.join(' ') }] : [],
+    ),
   };
   mkdirSync(join(ROOT, 'tmp'), { recursive: true });
   writeFileSync(RUN_FILE, JSON.stringify(file));
@@ -93,7 +93,7 @@ export function trackedProcesses(): readonly Tracked[] {
 }
 
 export function track(name: string, pid: number, group: ProcGroup): Tracked {
-  const t: Tracked = { name, pid, group, tail: [] };
+  const t: Tracked = { name, pid, group };
   tracked.push(t);
   return t;
 }
@@ -103,13 +103,12 @@ export function untrack(name: string): void {
   if (i >= 0) tracked.splice(i, 1);
 }
 
-function keepTail(t: Tracked, child: ChildProcess): void {
-  const push = (d: Buffer) => {
-    for (const line of d.toString().split('\n')) if (line.trim()) t.tail.push(line);
-    if (t.tail.length > TAIL_LINES) t.tail.splice(0, t.tail.length - TAIL_LINES);
-  };
-  child.stdout?.on('data', push);
-  child.stderr?.on('data', push);
+function trackChild(name: string, group: ProcGroup, proc: ManagedProcess): Tracked {
+  if (proc.pid === undefined) throw new Error(`${name}: could not start:\n${proc.tail().join('\n')}`);
+  const t = track(name, proc.pid, group);
+  t.proc = proc;
+  recordRun();
+  return t;
 }
 
 /** A node process running plain JavaScript (the built apps). */
@@ -120,17 +119,11 @@ export function spawnNode(
   env: NodeJS.ProcessEnv,
   nodeFlags: string[] = [],
 ): Tracked {
-  const child = spawn(process.execPath, [...nodeFlags, script], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  if (child.pid === undefined) throw new Error(`${name}: could not spawn`);
-  const t = track(name, child.pid, group);
-  t.child = child;
-  keepTail(t, child);
-  recordRun();
-  return t;
+  return trackChild(
+    name,
+    group,
+    startProcess({ name, script, env, nodeFlags, cwd: ROOT, tailLines: TAIL_LINES }),
+  );
 }
 
 /** A TypeScript module of the bench, forked with an IPC channel (and the tsx CJS hook). */
@@ -141,49 +134,35 @@ export function forkTs(
   env: NodeJS.ProcessEnv,
   nodeFlags: string[] = [],
 ): Tracked {
-  const child = fork(join(__dirname, module), [], {
-    cwd: ROOT,
+  const proc = startProcess({
+    name,
+    script: join(__dirname, module),
     env,
-    execArgv: [...nodeFlags, '--require', TSX_CJS],
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    nodeFlags: [...nodeFlags, '--require', TSX_CJS],
+    cwd: ROOT,
+    ipc: true,
+    tailLines: TAIL_LINES,
   });
-  if (child.pid === undefined) throw new Error(`${name}: could not fork`);
-  const t = track(name, child.pid, group);
-  t.child = child;
-  keepTail(t, child);
-  recordRun();
-  return t;
+  return trackChild(name, group, proc);
 }
 
 export function isRunning(t: Tracked): boolean {
-  return !!t.child && t.child.exitCode === null && t.child.signalCode === null;
+  return t.proc?.running ?? false;
+}
+
+/** The last lines a child printed, for crash reports. */
+export function tailOf(t: Tracked, lines = TAIL_LINES): string[] {
+  return t.proc?.tail(lines) ?? [];
 }
 
 /** SIGTERM every child we started, SIGKILL whatever is left after the grace period. */
 export async function stopAll(graceMs = 8000): Promise<void> {
-  const live = tracked.filter(isRunning);
-  await Promise.all(
-    live.map(
-      (t) =>
-        new Promise<void>((resolve) => {
-          const child = t.child as ChildProcess;
-          const timer = setTimeout(() => {
-            child.kill('SIGKILL');
-            resolve();
-          }, graceMs);
-          child.once('exit', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
+  await Promise.all(tracked.filter(isRunning).map((t) => t.proc?.stop({ graceMs })));
 }
 
 /** Last resort (process 'exit' handler): synchronous SIGKILL of every child still alive. */
 export function killAllNow(): void {
-  for (const t of tracked) if (isRunning(t)) t.child?.kill('SIGKILL');
+  for (const t of tracked) t.proc?.killNow();
 }
 
 // ---------------------------------------------------------------------------

@@ -32,6 +32,7 @@ import {
   reapStaleRun,
   ROOT,
   stopAll,
+  tailOf,
   track,
   trackedProcesses,
   type Tracked,
@@ -377,7 +378,7 @@ async function main(): Promise<void> {
     const dead = servers.filter((t) => !isRunning(t));
     if (dead.length) {
       throw new Error(
-        `server process died: ${dead.map((t) => `${t.name}\n${t.tail.slice(-15).join('\n')}`).join('\n')}`,
+        `server process died: ${dead.map((t) => `${t.name}\n${tailOf(t, 15).join('\n')}`).join('\n')}`,
       );
     }
   };

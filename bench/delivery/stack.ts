@@ -4,12 +4,12 @@
  *   ours     — auth, moderation, replay and two gateway instances from dist/apps;
  *   baseline — two plain Socket.IO servers joined by the Redis adapter (baseline-server.ts).
  */
-import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from '@danmaku/testing';
+import { httpReady, messageReady } from '@danmaku/process';
+import { APP_PORT_VAR, freePort, type AppName } from '@danmaku/testing';
 import { profileFlags } from './profile';
-import { findPids, forkTs, isRunning, ROOT, spawnNode, track, type Tracked } from './procs';
+import { findPids, forkTs, ROOT, spawnNode, track, type Tracked } from './procs';
 
 export interface Infra {
   kafkaBrokers: string;
@@ -29,27 +29,9 @@ export interface BaselineStack {
   procs: Tracked[];
 }
 
-async function waitReady(t: Tracked, url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (!isRunning(t)) throw new Error(`${t.name} exited during start:\n${t.tail.slice(-20).join('\n')}`);
-    try {
-      const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2000) });
-      await res.arrayBuffer();
-      if (res.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`${t.name} not ready after ${timeoutMs} ms:\n${t.tail.slice(-20).join('\n')}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 async function startApp(
   dist: string,
-  app: 'auth' | 'moderation' | 'replay' | 'gateway',
+  app: AppName,
   name: string,
   port: number,
   env: NodeJS.ProcessEnv,
@@ -58,16 +40,13 @@ async function startApp(
 ): Promise<Tracked> {
   const main = join(dist, 'apps', app, 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: build first`);
-  const portVar = {
-    auth: 'AUTH_PORT',
-    moderation: 'MODERATION_PORT',
-    replay: 'REPLAY_PORT',
-    gateway: 'GATEWAY_PORT',
-  }[app];
   const flags = profileDir ? profileFlags(profileDir, name) : [];
   const metrics = { METRICS_PORT: String(metricsPort ?? (await freePort())) };
-  const t = spawnNode(name, 'ours', main, { ...env, [portVar]: String(port), ...metrics }, flags);
-  await waitReady(t, `http://127.0.0.1:${port}`, 90_000);
+  const t = spawnNode(name, 'ours', main, { ...env, [APP_PORT_VAR[app]]: String(port), ...metrics }, flags);
+  await t.proc?.waitReady(httpReady(`http://127.0.0.1:${port}/readyz`), {
+    timeoutMs: 90_000,
+    intervalMs: 250,
+  });
   return t;
 }
 
@@ -157,21 +136,8 @@ export async function startBaseline(
       },
       profileDir ? profileFlags(profileDir, `baseline-${i + 1}`) : [],
     );
-    await new Promise<void>((resolve, reject) => {
-      const child = t.child as ChildProcess;
-      const timer = setTimeout(
-        () => reject(new Error(`${t.name} not ready after 30 s:\n${t.tail.join('\n')}`)),
-        30_000,
-      );
-      child.once('message', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`${t.name} exited during start (${code}):\n${t.tail.join('\n')}`));
-      });
-    });
+    // baseline-server.ts sends one message once it listens.
+    await t.proc?.waitReady(messageReady(), { timeoutMs: 30_000, intervalMs: 50 });
     procs.push(t);
     urls.push(`http://127.0.0.1:${port}`);
   }

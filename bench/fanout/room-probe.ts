@@ -107,7 +107,7 @@ async function probeRooms(
       ...ctx.viewers.map((w, i) => w.connect(args(viewerGroups[i]), 120_000)),
     ]);
     if (victim) {
-      victim.child?.kill('SIGKILL');
+      victim.proc?.killNow();
       await sleep(500);
     }
     const sent = await ctx.sender.send({

@@ -13,12 +13,13 @@
  * Writes bench/results/<YYYY-MM-DD>-fanout-designs.md (quick runs: tmp/bench-results/),
  * stops every process it started (also on Ctrl-C) and deletes its topic and groups.
  */
-import { execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
+import { messageReady } from '@danmaku/process';
 import { dropNamespace } from '@danmaku/testing';
 import { Worker } from '../delivery/loadgen-pool';
 import { makePlan, type Plan, type SystemName } from '../delivery/plan';
@@ -29,6 +30,7 @@ import {
   killAllNow,
   ROOT,
   stopAll,
+  tailOf,
   untrack,
   type Tracked,
 } from '../delivery/procs';
@@ -132,44 +134,19 @@ async function startGateway(
     FANOUT_DESIGN: design,
     FANOUT_NAME: name,
   });
-  const port = await new Promise<number>((resolve, reject) => {
-    const child = t.child as ChildProcess;
-    const timer = setTimeout(
-      () => reject(new Error(`${name} not ready after 45 s:\n${t.tail.join('\n')}`)),
-      45_000,
-    );
-    child.on('message', (m: { type?: string; port?: number }) => {
-      if (m.type !== 'ready') return;
-      clearTimeout(timer);
-      resolve(Number(m.port));
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${name} exited during start (${code}):\n${t.tail.join('\n')}`));
-    });
-  });
+  let port = 0;
+  const ready = (m: unknown) => {
+    const msg = m as { type?: string; port?: number };
+    if (msg.type !== 'ready') return false;
+    port = Number(msg.port);
+    return true;
+  };
+  await t.proc?.waitReady(messageReady(ready), { timeoutMs: 45_000, intervalMs: 50 });
   return { t, url: `http://127.0.0.1:${port}` };
 }
 
 async function stopGateways(gws: Tracked[]): Promise<void> {
-  await Promise.all(
-    gws.map(
-      (t) =>
-        new Promise<void>((resolve) => {
-          const child = t.child as ChildProcess;
-          if (!isRunning(t)) return resolve();
-          const timer = setTimeout(() => {
-            child.kill('SIGKILL');
-            resolve();
-          }, 5000);
-          child.once('exit', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
+  await Promise.all(gws.map((t) => t.proc?.stop({ graceMs: 5000 })));
   for (const t of gws) untrack(t.name);
 }
 
@@ -321,7 +298,7 @@ async function main(): Promise<void> {
       config.error = e instanceof Error ? e.message.split('\n')[0] : String(e);
       say(`  ${label} failed: ${config.error}`);
       for (const g of gws.filter((x) => !isRunning(x.t)))
-        say(`  ${g.t.name} had exited; its last lines:\n    ${g.t.tail.slice(-15).join('\n    ')}`);
+        say(`  ${g.t.name} had exited; its last lines:\n    ${tailOf(g.t, 15).join('\n    ')}`);
     } finally {
       await stopGateways(gws.map((g) => g.t));
     }

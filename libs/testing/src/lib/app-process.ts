@@ -1,7 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { sleep } from './eventually';
+import { httpReady, startProcess, type ManagedProcess } from '@danmaku/process';
 import { freePort } from './infra';
 
 export type AppName = 'gateway' | 'auth' | 'moderation' | 'replay';
@@ -13,12 +13,15 @@ export interface RunningApp {
   /** Base URL of the app's metrics listener (`${metricsUrl}/metrics`), apart from the public port. */
   metricsUrl: string;
   process: ChildProcess;
-  /** Everything the process printed so far (for assertions and failure messages). */
+  /** The process helper behind it (its tail, exit status, pid). */
+  managed: ManagedProcess;
+  /** The last lines the process printed (for assertions and failure messages). */
   output(): string;
+  /** SIGTERM (or `signal`), then SIGKILL if it is still there after 10 s. */
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-const PORT_VAR: Record<AppName, string> = {
+export const APP_PORT_VAR: Record<AppName, string> = {
   gateway: 'GATEWAY_PORT',
   auth: 'AUTH_PORT',
   moderation: 'MODERATION_PORT',
@@ -38,68 +41,55 @@ export function workspaceRoot(): string {
 /**
  * Spawns a built app (`dist/apps/<app>/main.js`, from `nx build <app>`) on a port (its
  * metrics on `metricsPort`, else a free one) and waits until its `/readyz` answers 200.
+ * Rejects with the exit code and last lines if it exits first ("auth exited with 1 during
+ * start: …"), or kills it if it is not ready within `readyTimeoutMs`.
  */
 export async function spawnApp(
   app: AppName,
   opts: {
     port: number;
     metricsPort?: number;
-    env?: Record<string, string>;
+    env?: Record<string, string | undefined>;
     name?: string;
     readyTimeoutMs?: number;
+    /** Another build's `dist` folder (default: this workspace's). */
+    dist?: string;
+    /** Flags for the app's Node (e.g. `--cpu-prof`). */
+    nodeFlags?: string[];
+    /** Each line it prints, as it comes (default: kept for `output()` only). */
+    onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
   },
 ): Promise<RunningApp> {
-  const main = join(workspaceRoot(), 'dist', 'apps', app, 'main.js');
+  const main = join(opts.dist ?? join(workspaceRoot(), 'dist'), 'apps', app, 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: run \`npx nx build ${app}\` first`);
   const metricsPort = opts.metricsPort ?? (await freePort());
-  let out = '';
-  const child = spawn(process.execPath, [main], {
+  const name = opts.name ?? app;
+  const managed = startProcess({
+    name,
+    script: main,
+    nodeFlags: opts.nodeFlags,
     env: {
       ...process.env,
       LOG_LEVEL: 'warn',
       ...opts.env,
-      [PORT_VAR[app]]: String(opts.port),
+      [APP_PORT_VAR[app]]: String(opts.port),
       METRICS_PORT: String(metricsPort),
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    onLine: opts.onLine,
+    tailLines: 2000,
   });
-  child.stdout?.on('data', (d) => (out += d.toString()));
-  child.stderr?.on('data', (d) => (out += d.toString()));
   const url = `http://127.0.0.1:${opts.port}`;
-  const running: RunningApp = {
-    name: opts.name ?? app,
+  await managed.waitReady(httpReady(`${url}/readyz`), { timeoutMs: opts.readyTimeoutMs ?? 60_000 });
+  return {
+    name,
     url,
     port: opts.port,
     metricsUrl: `http://127.0.0.1:${metricsPort}`,
-    process: child,
-    output: () => out,
-    stop: (signal = 'SIGTERM') => stopChild(child, signal),
+    process: managed.child,
+    managed,
+    output: () => managed.tail().join('\n'),
+    stop: async (signal = 'SIGTERM') => {
+      await managed.stop({ signal });
+    },
   };
-  const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000);
-  for (;;) {
-    if (child.exitCode !== null)
-      throw new Error(`${running.name} exited with ${child.exitCode}:\n${out.slice(-4000)}`);
-    try {
-      const res = await fetch(`${url}/readyz`);
-      if (res.status === 200) return running;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await running.stop('SIGKILL');
-      throw new Error(
-        `${running.name} not ready after ${opts.readyTimeoutMs ?? 60_000} ms:\n${out.slice(-4000)}`,
-      );
-    }
-    await sleep(150);
-  }
-}
-
-async function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill(signal);
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
 }

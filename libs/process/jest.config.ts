@@ -1,0 +1,6 @@
+export default {
+  displayName: 'process',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+  coverageDirectory: '../../coverage/libs/process',
+};

@@ -1,0 +1,3 @@
+export * from './lib/managed-process';
+export * from './lib/readiness';
+export * from './lib/prefixed-output';

@@ -63,7 +63,7 @@ export class AppModule {
       providers: [
         { provide: MODERATION_CONFIG, useValue: config },
         // Per address before authentication, per user after (HTTP_RATE_LIMIT_*).
-        ...httpRateLimitProviders(loadHttpRateLimitConfig(MODERATION_HTTP_LIMITS)),
+        ...httpRateLimitProviders(loadHttpRateLimitConfig(MODERATION_HTTP_LIMITS), 'mod'),
         Clock,
         // messaging
         KafkaConnection,

@@ -31,7 +31,7 @@ export class AppModule {
         RetentionModule,
       ],
       // Public reads: limited per client address (HTTP_RATE_LIMIT_*).
-      providers: httpRateLimitProviders(loadHttpRateLimitConfig(REPLAY_HTTP_LIMITS)),
+      providers: httpRateLimitProviders(loadHttpRateLimitConfig(REPLAY_HTTP_LIMITS), 'replay'),
     };
   }
 }

@@ -16,7 +16,7 @@ import { z } from 'zod';
 import type { Principal } from '@danmaku/contracts';
 import { parseEnv } from '../../config/config';
 import { DomainException } from '../../errors/domain.exception';
-import { APP_IDENTITY, APP_LOGGER, REDIS, type AppIdentity } from '../../platform.module';
+import { APP_LOGGER, REDIS } from '../../platform.module';
 import { clientAddressOf } from '../client-address';
 import { RedisRateLimiter, type RateLimitVerdict } from './rate-limiter';
 
@@ -134,22 +134,23 @@ export class UserRateLimitInterceptor implements NestInterceptor {
 /**
  * The HTTP limits of an app, as providers for its root module: a global guard (per
  * address) and a global interceptor (per user). Counters live in Redis under
- * `<app>:rl:http-address:*` and `<app>:rl:http-user:*`, shared by every instance.
+ * `<keyPrefix>:rl:http-address:*` and `<keyPrefix>:rl:http-user:*`, shared by every
+ * instance; `keyPrefix` is the app's own key prefix, the one its Redis ACL user may write.
  * Over budget: `429 RATE_LIMITED` with `Retry-After` (seconds) and `retryAfterMs`.
  * @example
- * providers: [...httpRateLimitProviders(loadHttpRateLimitConfig(REPLAY_HTTP_LIMITS))]
+ * providers: [...httpRateLimitProviders(loadHttpRateLimitConfig(REPLAY_HTTP_LIMITS), 'replay')]
  */
-export function httpRateLimitProviders(config: HttpRateLimitDefaults): Provider[] {
+export function httpRateLimitProviders(config: HttpRateLimitDefaults, keyPrefix: string): Provider[] {
   return [
     {
       provide: HTTP_LIMITERS,
-      inject: [REDIS, APP_IDENTITY, APP_LOGGER],
-      useFactory: (redis: Redis, identity: AppIdentity, logger: Logger): HttpLimiters => {
+      inject: [REDIS, APP_LOGGER],
+      useFactory: (redis: Redis, logger: Logger): HttpLimiters => {
         const make = (name: string, points: number) =>
           points > 0
             ? new RedisRateLimiter(
                 redis,
-                `${identity.app}:rl:${name}`,
+                `${keyPrefix}:rl:${name}`,
                 {
                   points,
                   durationSec: config.windowSec,

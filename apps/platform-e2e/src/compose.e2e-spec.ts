@@ -7,13 +7,15 @@ import { workspaceRoot } from '@danmaku/testing';
  * docker-compose.yml cannot run here (no Docker engine): this reads it as compose would and
  * checks what must hold — every service has a healthcheck, every dependency waits for
  * health, Kafka is the version local runs use, Prometheus scrapes every app's metrics port,
- * and production has no default admin password.
+ * production has no default admin password, and each app reaches Redis as its own ACL user.
  */
 const ROOT = workspaceRoot();
 
 type Mapping = Record<string, unknown>;
 interface Service {
   image?: string;
+  entrypoint?: string[];
+  command?: string[];
   build?: unknown;
   environment?: Record<string, string | number>;
   depends_on?: Record<string, { condition?: string }> | string[];
@@ -106,5 +108,35 @@ describe('docker-compose.yml', () => {
     const mounts = services.flatMap(([, s]) => s.volumes ?? []).filter((v) => v.startsWith('./'));
     expect(mounts.length).toBeGreaterThanOrEqual(4);
     for (const mount of mounts) expect(existsSync(join(ROOT, mount.split(':')[0]))).toBe(true);
+  });
+
+  it('starts Redis with the ACL users of deploy/redis/users.acl, each app on its own, the default user off', () => {
+    const acl = readFileSync(join(ROOT, 'deploy/redis/users.acl'), 'utf8').trim().split('\n');
+    const users = acl.map((line) => line.split(' ')[1]);
+    expect(acl.find((line) => line.startsWith('user default '))).toMatch(/^user default off resetpass /);
+    const loginUsers = users.filter((u) => u !== 'default');
+    expect(loginUsers.sort()).toEqual(['auth', 'gateway', 'moderation', 'replay']);
+
+    const redis = compose.services['redis'];
+    expect(redis.entrypoint).toEqual(['sh', '/etc/redis/redis-acl.sh']);
+    expect(redis.volumes).toContain('./deploy/redis:/etc/redis:ro');
+    const passwordVar = (user: string) => `REDIS_${user.toUpperCase()}_PASSWORD`;
+    for (const user of loginUsers)
+      expect(String(redis.environment?.[passwordVar(user)])).toMatch(
+        new RegExp(`^\\$\\{${passwordVar(user)}:\\?[^}]+\\}$`),
+      );
+    expect(JSON.stringify(redis.healthcheck?.test)).toMatch(/--user \w+ --pass/);
+
+    const appServices = services.filter(([, s]) => s.environment?.['APP'] !== undefined);
+    expect(appServices).toHaveLength(6);
+    for (const [name, service] of appServices) {
+      const user = String(service.environment?.['APP']);
+      expect({ name, url: service.environment?.['REDIS_URL'] }).toEqual({
+        name,
+        url: expect.stringMatching(
+          new RegExp(`^redis://${user}:\\$\\{${passwordVar(user)}:\\?[^}]+\\}@redis:6379$`),
+        ),
+      });
+    }
   });
 });

@@ -30,13 +30,15 @@ export interface StackOptions {
   gateways?: number;
   /** Moderation instances sharing the decide group (default 1). */
   moderations?: number;
-  /** Extra env per app (e.g. short token lifetimes). */
+  /** Extra env per app (e.g. short token lifetimes, or each app's own REDIS_URL). */
   env?: Partial<Record<'auth' | 'moderation' | 'replay' | 'gateway', Record<string, string>>>;
+  /** The namespace to run in, when something must know it before the stack starts (default: a fresh one). */
+  namespace?: string;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const infra = testInfra();
-  const namespace = uniqueId('e2e').toLowerCase();
+  const namespace = opts.namespace ?? uniqueId('e2e').toLowerCase();
   const admin = { username: 'e2e_admin', password: 'e2e-admin-password' };
   const authPort = await freePort();
   const common = {

@@ -212,6 +212,13 @@ export const OTHER_VAR_GROUPS: OtherVarGroup[] = [
     intro: '`tools/infra/`; `KAFKA_BROKERS`, `REDIS_URL` and `DANMAKU_NAMESPACE` as above.',
     vars: [
       {
+        name: 'REDIS_ACL',
+        readBy: ['tools/infra/redis.mjs', 'tools/scripts/start.mjs'],
+        default: '(unset)',
+        description:
+          '`1`: the local Redis runs with the ACL users of `deploy/redis/users.acl` (default user off), as in compose, and `npm start` gives each app its own `REDIS_URL` user; dev passwords are made once into `.data/redis-acl-passwords.json`. Compose takes the passwords from `REDIS_AUTH_PASSWORD`, `REDIS_MODERATION_PASSWORD`, `REDIS_GATEWAY_PASSWORD`, `REDIS_REPLAY_PASSWORD` (docs/security.md).',
+      },
+      {
         name: 'KAFKA_CONTROLLER_PORT',
         readBy: ['tools/infra/kafka.mjs'],
         default: '`9093`, or the broker port + 1 when it is not 9092',

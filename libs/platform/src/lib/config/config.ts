@@ -71,7 +71,11 @@ export const commonEnvShape = {
     .string()
     .default('redis://127.0.0.1:6379')
     .refine((s) => /^rediss?:\/\//.test(s), 'must be a redis:// or rediss:// URL')
-    .describe('Redis to use (`rediss://` for TLS); a password in it never reaches the logs.'),
+    .describe(
+      'Redis to use (`rediss://` for TLS). Where Redis has the ACL users of deploy/redis/users.acl, ' +
+        'each app connects as its own: `redis://<app>:<password>@host:port` (docs/security.md). ' +
+        'A password in it never reaches the logs.',
+    ),
   DANMAKU_NAMESPACE: z
     .string()
     .regex(/^[a-z0-9-]*$/, 'lower-case letters, digits and dashes only')

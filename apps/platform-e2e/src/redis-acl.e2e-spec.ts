@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -208,5 +208,29 @@ describe('per-app Redis ACL users', () => {
     await expect(anonymous.call('AUTH', 'default', 'any-password')).rejects.toThrow(/^WRONGPASS/);
     await expect(anonymous.call('AUTH', 'gateway', 'not-the-password')).rejects.toThrow(/^WRONGPASS/);
     await expect(anonymous.call('AUTH', 'gateway', passwords.gateway)).resolves.toBe('OK');
+  });
+
+  it('starts no Redis with a password missing, too short or unfit for a URL', () => {
+    const start = (overrides: Record<string, string>) =>
+      spawnSync('sh', [join(workspaceRoot(), 'deploy', 'redis', 'redis-acl.sh'), '--port', '1'], {
+        env: {
+          ...process.env,
+          ...Object.fromEntries(USERS.map((u) => [`REDIS_${u.toUpperCase()}_PASSWORD`, passwords[u]])),
+          REDIS_ACL_FILE: join(dir, 'refused.acl'),
+          ...overrides,
+        },
+        encoding: 'utf8',
+      });
+    for (const [value, reason] of [
+      ['', 'is not set'],
+      ['short', 'is shorter than 16'],
+      ['has@and/in-a-url-breaks', 'may hold only'],
+    ]) {
+      const r = start({ REDIS_GATEWAY_PASSWORD: value });
+      expect({ status: r.status, stderr: r.stderr }).toEqual({
+        status: 1,
+        stderr: expect.stringContaining(`REDIS_GATEWAY_PASSWORD ${reason}`),
+      });
+    }
   });
 });

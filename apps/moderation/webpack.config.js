@@ -10,6 +10,11 @@ module.exports = {
       target: 'node',
       compiler: 'tsc',
       main: './src/main.ts',
+      // `node dist/apps/moderation/decision-bench.js <input.json>`: the decision path under load,
+      // run by bench/filter (which reaches moderation only through built entry points).
+      additionalEntryPoints: [
+        { entryName: 'decision-bench', entryPath: 'apps/moderation/src/bench/decision-bench.main.ts' },
+      ],
       tsConfig: './tsconfig.app.json',
       optimization: false,
       outputHashing: 'none',

@@ -11,7 +11,12 @@ module.exports = {
       compiler: 'tsc',
       main: './src/main.ts',
       // `node dist/apps/replay/rebuild.js --room <id> | --all`: the rebuild command in production images.
-      additionalEntryPoints: [{ entryName: 'rebuild', entryPath: 'apps/replay/src/rebuild/rebuild.main.ts' }],
+      // `node dist/apps/replay/store-bench.js load|baselines <input.json>`: the store's in-process
+      // phases of bench/replay (which reaches replay only through built entry points).
+      additionalEntryPoints: [
+        { entryName: 'rebuild', entryPath: 'apps/replay/src/rebuild/rebuild.main.ts' },
+        { entryName: 'store-bench', entryPath: 'apps/replay/src/bench/store-bench.main.ts' },
+      ],
       tsConfig: './tsconfig.app.json',
       optimization: false,
       outputHashing: 'none',

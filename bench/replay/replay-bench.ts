@@ -2,7 +2,7 @@
  * Replay benchmark: ingest rate of ONE replay instance, and read latency on a session of
  * 1,000,000 danmaku, against real Kafka and Redis and the real built app.
  *
- *   npx nx build replay && npx tsx --tsconfig tsconfig.base.json bench/replay/replay-bench.ts
+ *   npx nx build replay && npm run bench:replay
  *
  * Env (defaults in brackets): INGEST_N [200000] messages per ingest run, INGEST_RUNS [2],
  * INGEST_ROOMS [50], SESSION_N [1000000], SESSION_HOURS [3], REQUESTS [500], MAX_LOAD [1.5]
@@ -12,7 +12,7 @@
  * Phases, each in a fresh namespace `bench-replay-…` dropped at the end (topics, groups, keys):
  *  1. ingest: pre-produce INGEST_N accepted danmaku (many rooms, 90 % in a session), start the
  *     app, time until `replay_danmaku_stored_total` reaches INGEST_N.
- *  2. a session of SESSION_N danmaku over SESSION_HOURS is loaded in-process through the
+ *  2. a session of SESSION_N danmaku over SESSION_HOURS is loaded in one process through the
  *     ingest script (same code path, without Kafka, for speed); Redis memory is measured
  *     (MEMORY USAGE of the room's keys, and INFO used_memory before/after).
  *  3. the app serves that session over HTTP: REQUESTS pages of 1,000 at random offsets,
@@ -21,18 +21,21 @@
  *     offset paging (ZRANGEBYLEX … LIMIT <offset> 1000) and a density computed by scanning
  *     the session, straight on Redis.
  *
+ * The bench uses the replay app only through its built entry points: `main.js` (ingest and
+ * reads), `rebuild.js`, and `store-bench.js` for the store's in-process phases (2 and the
+ * baselines of 3), which need its key layout and scripts.
+ *
  * Writes bench/results/replay-<timestamp>.{json,md} and prints the table.
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Agent, get as httpGet } from 'node:http';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { KAFKA_TOPICS, type Danmaku } from '@danmaku/contracts';
 import { KafkaClient, TypedProducer } from '@danmaku/kafka';
-import { createRedisClient } from '@danmaku/platform';
+import { startProcess } from '@danmaku/process';
 import {
   dropNamespace,
   freePort,
@@ -42,13 +45,6 @@ import {
   workspaceRoot,
   type RunningApp,
 } from '@danmaku/testing';
-// Ingest and reads are measured in this process on replay's own store: no public entry point
-// exposes it, so it comes from the app's sources.
-/* eslint-disable @nx/enforce-module-boundaries */
-import { buildIngestPlans } from '../../apps/replay/src/ingest/ingest-plan';
-import { lexRange, replayKeys } from '../../apps/replay/src/store/replay-keys';
-import { ReplayStoreRepository } from '../../apps/replay/src/store/replay-store.repository';
-/* eslint-enable @nx/enforce-module-boundaries */
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const INGEST_N = env('INGEST_N', 200_000);
@@ -143,31 +139,57 @@ interface IngestRun {
   rebuild?: { elapsedMs: number; read: number; rate: number; duplicates: number };
 }
 
+/**
+ * Runs one of replay's built entry points (`dist/apps/replay/<script>`) to its end and parses
+ * what it printed on stdout as JSON; its stderr passes through.
+ */
+async function runBuilt<T>(script: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<T> {
+  const stdout: string[] = [];
+  const proc = startProcess({
+    name: script,
+    script: join(workspaceRoot(), 'dist', 'apps', 'replay', script),
+    args,
+    env,
+    onLine: (line, stream) => (stream === 'stdout' ? stdout.push(line) : process.stderr.write(`${line}\n`)),
+  });
+  const exit = await proc.exited;
+  if (exit.code !== 0) throw proc.exitError();
+  return JSON.parse(stdout.join('\n')) as T;
+}
+
 /** Runs the built rebuild command on a namespace and returns its JSON summary. */
 function runRebuild(
   ns: string,
 ): Promise<{ elapsedMs: number; accepted: { read: number; duplicates: number }; events: { read: number } }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [join(workspaceRoot(), 'dist/apps/replay/rebuild.js'), '--all', '--json'],
-      {
-        env: {
-          ...process.env,
-          DANMAKU_NAMESPACE: ns,
-          KAFKA_BROKERS: infra.kafkaBrokers,
-          REDIS_URL: infra.redisUrl,
-        },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`rebuild exited ${code}`)),
-    );
+  return runBuilt('rebuild.js', ['--all', '--json'], {
+    ...process.env,
+    DANMAKU_NAMESPACE: ns,
+    KAFKA_BROKERS: infra.kafkaBrokers,
+    REDIS_URL: infra.redisUrl,
   });
+}
+
+/** Runs `store-bench.js <command>` (the store's in-process phases) on the session in `ns`. */
+async function storeBench<T>(command: 'load' | 'baselines', ns: string, durationMs: number): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-replay-'));
+  try {
+    const input = join(dir, 'input.json');
+    writeFileSync(
+      input,
+      JSON.stringify({
+        redisUrl: infra.redisUrl,
+        namespace: ns,
+        room: ROOM,
+        session: SESSION,
+        messages: SESSION_N,
+        durationMs,
+        requests: REQUESTS,
+      }),
+    );
+    return await runBuilt<T>('store-bench.js', [command, input]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function ingestRun(withRebuild: boolean): Promise<IngestRun> {
@@ -256,19 +278,6 @@ async function ingestRun(withRebuild: boolean): Promise<IngestRun> {
 const ROOM = 'bench-big';
 const SESSION = 'big';
 
-/** Offsets of a busy stream: a steady chat plus 12 "hot moments" holding 30 % of it. */
-function sessionOffsets(n: number, durationMs: number): number[] {
-  const hot = Array.from({ length: 12 }, () => Math.random() * (durationMs - 60_000));
-  const offsets = new Array<number>(n);
-  for (let i = 0; i < n; i++) {
-    offsets[i] =
-      Math.random() < 0.3
-        ? Math.floor(hot[i % hot.length] + Math.random() * 60_000)
-        : Math.floor(Math.random() * durationMs);
-  }
-  return offsets.sort((a, b) => a - b);
-}
-
 interface LoadResult {
   messages: number;
   durationMs: number;
@@ -280,72 +289,9 @@ interface LoadResult {
   usedMemoryDeltaPerDanmaku: number;
 }
 
-async function loadSession(ns: string): Promise<LoadResult> {
-  const redis = createRedisClient({ url: infra.redisUrl, namespace: ns, name: 'replay-bench-load' });
-  // MEMORY USAGE and INFO on full key names: no keyPrefix games.
-  const raw = createRedisClient({ url: infra.redisUrl, namespace: '', name: 'replay-bench-memory' });
-  const store = new ReplayStoreRepository(redis);
-  const durationMs = SESSION_HOURS * 3600_000;
-  const startedAt = 1_750_000_000_000;
-  const offsets = sessionOffsets(SESSION_N, durationMs);
-  const usedBefore = Number(/used_memory:(\d+)/.exec(await raw.info('memory'))?.[1]);
-  const t0 = performance.now();
-  const CHUNK = 5000;
-  const inFlight = new Set<Promise<unknown>>();
-  for (let start = 0; start < SESSION_N; start += CHUNK) {
-    const items: Danmaku[] = [];
-    for (let i = start; i < Math.min(SESSION_N, start + CHUNK); i++) {
-      items.push({
-        id: randomUUID(),
-        roomId: ROOM,
-        seq: i + 1,
-        userId: `u-${i % 20_000}`,
-        nickname: `viewer ${i % 20_000}`,
-        text: `弹幕 ${i} ${'哈'.repeat(i % 12)} nice play`,
-        mode: i % 17 === 0 ? 'top' : 'scroll',
-        color: i % 5 === 0 ? '#ff0000' : '#ffffff',
-        size: 'medium',
-        sentAt: startedAt + offsets[i],
-        sessionId: SESSION,
-        offsetMs: offsets[i],
-      });
-    }
-    const p = store.ingest(buildIngestPlans(items)).finally(() => inFlight.delete(p));
-    inFlight.add(p);
-    if (inFlight.size >= 4) await Promise.race(inFlight);
-  }
-  await Promise.all(inFlight);
-  const loadMs = performance.now() - t0;
-  await store.recordSessionEnded(ROOM, SESSION, startedAt, startedAt + durationMs);
-
-  const keys = {
-    msg: replayKeys.messages(ROOM),
-    roomTimeline: replayKeys.roomTimeline(ROOM),
-    sessionTimeline: replayKeys.sessionTimeline(ROOM, SESSION),
-    sessionDensity: replayKeys.sessionDensity(ROOM, SESSION),
-    sessionDensity10s: replayKeys.sessionDensity(ROOM, SESSION, 10),
-    sessionDensity60s: replayKeys.sessionDensity(ROOM, SESSION, 60),
-    sessionDensity600s: replayKeys.sessionDensity(ROOM, SESSION, 600),
-    sessionLists: replayKeys.sessionStarts(ROOM),
-  };
-  const keyBytes: Record<string, number> = {};
-  for (const [name, key] of Object.entries(keys)) {
-    keyBytes[name] = Number(await raw.call('MEMORY', 'USAGE', `${ns}:${key}`, 'SAMPLES', '0'));
-  }
-  const usedAfter = Number(/used_memory:(\d+)/.exec(await raw.info('memory'))?.[1]);
-  await redis.quit();
-  await raw.quit();
-  const total = Object.values(keyBytes).reduce((a, b) => a + b, 0);
-  return {
-    messages: SESSION_N,
-    durationMs,
-    loadMs: Math.round(loadMs),
-    loadRate: Math.round((SESSION_N / loadMs) * 1000),
-    bytesPerDanmaku: Math.round(total / SESSION_N),
-    keyBytes,
-    usedMemoryDelta: usedAfter - usedBefore,
-    usedMemoryDeltaPerDanmaku: Math.round((usedAfter - usedBefore) / SESSION_N),
-  };
+/** A session of SESSION_N danmaku over SESSION_HOURS through the ingest script, and its memory. */
+function loadSession(ns: string): Promise<LoadResult> {
+  return storeBench<LoadResult>('load', ns, SESSION_HOURS * 3600_000);
 }
 
 // ---------------------------------------------------------------- phase 3: reads
@@ -461,47 +407,15 @@ async function reads(ns: string, durationMs: number) {
   return results;
 }
 
-/** The same questions answered the naive way, straight on Redis (no HTTP, no app). */
-async function baselines(ns: string, durationMs: number) {
-  const redis = createRedisClient({ url: infra.redisUrl, namespace: ns, name: 'replay-bench-baseline' });
-  const timeline = replayKeys.sessionTimeline(ROOM, SESSION);
-  // The page script itself, in-process (no HTTP, no Nest): what Redis costs per page.
-  const store = new ReplayStoreRepository(redis);
-  const scriptPage: number[] = [];
-  for (let i = 0; i < REQUESTS; i++) {
-    const { min, max } = lexRange({ from: Math.floor(Math.random() * (durationMs - 5 * 60_000)) });
-    const t = performance.now();
-    const read = await store.readSessionPage(ROOM, SESSION, min, max, 1000);
-    scriptPage.push(performance.now() - t);
-    if (read.bodies.length !== 1000) throw new Error(`script page: ${read.bodies.length}`);
-  }
-  // Offset paging: the page at a random position found by skipping `offset` members (O(offset)).
-  const offsetPaging: number[] = [];
-  for (let i = 0; i < Math.ceil(REQUESTS / 5); i++) {
-    const offset = Math.floor(Math.random() * (SESSION_N - 1000));
-    const t = performance.now();
-    const members = await redis.zrangebylex(timeline, '-', '+', 'LIMIT', offset, 1000);
-    await redis.hmget(replayKeys.messages(ROOM), ...members.map((m) => m.slice(27)));
-    offsetPaging.push(performance.now() - t);
-  }
-  // Density by scanning the whole session (what per-second counters avoid).
-  const scans: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    const t = performance.now();
-    const buckets = new Array<number>(Math.floor(durationMs / 10_000) + 1).fill(0);
-    for (let start = 0; ; start += 50_000) {
-      const members = await redis.zrange(timeline, start, start + 49_999);
-      for (const m of members) buckets[Math.floor(Number(m.slice(0, 13)) / 10_000)]++;
-      if (members.length < 50_000) break;
-    }
-    scans.push(performance.now() - t);
-  }
-  await redis.quit();
-  return {
-    scriptPage: latency(scriptPage),
-    offsetPaging: latency(offsetPaging),
-    densityByScan: latency(scans),
-  };
+/**
+ * The same questions answered the naive way, straight on Redis (no HTTP, no app), and the
+ * page script alone: replay's store-bench entry point.
+ */
+function baselines(
+  ns: string,
+  durationMs: number,
+): Promise<{ scriptPage: Latency; offsetPaging: Latency; densityByScan: Latency }> {
+  return storeBench('baselines', ns, durationMs);
 }
 
 // ---------------------------------------------------------------- report
@@ -556,7 +470,7 @@ function markdown(r: Awaited<ReturnType<typeof run>>): string {
     '',
     '## Redis memory',
     '',
-    `${r.load.bytesPerDanmaku} bytes per stored danmaku (MEMORY USAGE of the room's keys, exact), ${r.load.usedMemoryDeltaPerDanmaku} by INFO used_memory delta (shared Redis: noisier). Loaded in-process at ${r.load.loadRate.toLocaleString('en-US')} danmaku/s.`,
+    `${r.load.bytesPerDanmaku} bytes per stored danmaku (MEMORY USAGE of the room's keys, exact), ${r.load.usedMemoryDeltaPerDanmaku} by INFO used_memory delta (shared Redis: noisier). Loaded in one process through the ingest script at ${r.load.loadRate.toLocaleString('en-US')} danmaku/s.`,
     '',
     '| key | bytes | per danmaku |',
     '|---|---|---|',

@@ -54,6 +54,10 @@ interface Args {
   profile: boolean;
   /** Only re-render the .md and charts of an earlier results .json (after a report change). */
   render: string | null;
+  /** Overrides the hot room's input steps (danmaku/s), e.g. to measure one step. */
+  hotSteps: number[] | null;
+  /** Overrides the many-rooms input steps (danmaku/s per room). */
+  roomRates: number[] | null;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -66,6 +70,14 @@ function parseArgs(argv: string[]): Args {
     dist: null,
     profile: false,
     render: null,
+    hotSteps: null,
+    roomRates: null,
+  };
+  const numbers = (flag: string, v: string) => {
+    const list = v.split(',').map(Number);
+    if (list.length === 0 || list.some((n) => !Number.isFinite(n) || n <= 0))
+      throw new Error(`${flag} takes positive numbers separated by commas, not ${v}`);
+    return list;
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -90,12 +102,14 @@ function parseArgs(argv: string[]): Args {
       else throw new Error(`--system ours|baseline|both, not ${v}`);
     } else if (a.startsWith('--out')) args.out = value();
     else if (a.startsWith('--render')) args.render = value();
+    else if (a.startsWith('--hot-steps')) args.hotSteps = numbers('--hot-steps', value());
+    else if (a.startsWith('--room-rates')) args.roomRates = numbers('--room-rates', value());
     else if (a.startsWith('--dist')) {
       args.dist = value();
       args.build = false;
     } else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'npm run bench [-- --quick] [--scenario hot-room,many-rooms,connections,idle-latency] [--system ours|baseline|both] [--no-build] [--dist DIR] [--out DIR] [--profile] | --render RESULTS.json\n',
+        'npm run bench [-- --quick] [--scenario hot-room,many-rooms,connections,idle-latency] [--system ours|baseline|both] [--no-build] [--dist DIR] [--out DIR] [--profile] [--hot-steps 100,500] [--room-rates 2,5] | --render RESULTS.json\n',
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
@@ -186,6 +200,8 @@ async function main(): Promise<void> {
     return;
   }
   const plan: Plan = makePlan(args.quick);
+  if (args.hotSteps) plan.hotRoom.steps = args.hotSteps;
+  if (args.roomRates) plan.manyRooms.ratesPerRoom = args.roomRates;
   const namespace = `bench-${Date.now().toString(36)}`;
   const startedAt = new Date();
   const outDir =

@@ -110,6 +110,10 @@ export const gatewayEnvSchema = z
     GATEWAY_TOKEN_GRACE_MS: msVar(60_000).describe(
       'After `notice TOKEN_EXPIRED`, how long a socket may take to send `auth:refresh` before it is dropped.',
     ),
+    GATEWAY_FANOUT_MIN_CYCLE_MS: msVar(5).describe(
+      'Under load, the fan-out consumer (every partition of the accepted topic) reads at most one fetch ' +
+        'per this many ms, so fetches carry more danmaku each; a quiet topic is read at once.',
+    ),
     GATEWAY_MERGE_WINDOW_MS: msVar(50).describe(
       "Merge window: a room's accepted danmaku go out at most once per window as one `danmaku:batch` " +
         '(50 ms: at most 20 frames a second per viewer). The first after a quiet spell goes at once; ' +
@@ -147,9 +151,10 @@ export const gatewayEnvSchema = z
       'A send with a nonce not confirmed by Kafka within this long is answered UNAVAILABLE ' +
         '(`details.pending`: resend with the same nonce; the attempt goes on and is never queued twice).',
     ),
-    GATEWAY_SETTINGS_CACHE_MS: msVar(1_000).describe(
+    GATEWAY_SETTINGS_CACHE_MS: msVar(10_000).describe(
       "How long the gateway caches a room's settings for its early checks (closed room, slow mode, " +
-        'max length); a settings change arriving from moderation drops the cached copy at once.',
+        'max length). A settings change reaches every gateway from Kafka and drops the cached copy at ' +
+        'once, so this only bounds how long a missed change could linger.',
     ),
   })
   .refine((c) => c.GATEWAY_MERGE_WINDOW_MAX_MS >= c.GATEWAY_MERGE_WINDOW_MS, {

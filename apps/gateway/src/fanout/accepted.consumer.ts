@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { KAFKA_TOPICS } from '@danmaku/contracts';
 import { ConsumerHost } from '@danmaku/kafka';
 import { APP_IDENTITY, type AppIdentity } from '@danmaku/platform';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { instancePurpose } from './instance-group';
 import { RoomFanoutService } from './room-fanout.service';
 
@@ -19,7 +20,12 @@ import { RoomFanoutService } from './room-fanout.service';
  */
 @Injectable()
 export class AcceptedConsumer {
-  constructor(host: ConsumerHost, fanout: RoomFanoutService, @Inject(APP_IDENTITY) identity: AppIdentity) {
+  constructor(
+    host: ConsumerHost,
+    fanout: RoomFanoutService,
+    @Inject(APP_IDENTITY) identity: AppIdentity,
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+  ) {
     host.add({
       topic: KAFKA_TOPICS.danmakuAccepted,
       app: 'gateway',
@@ -28,8 +34,8 @@ export class AcceptedConsumer {
       fromBeginning: false,
       commitOffsets: false,
       partitionsConsumedConcurrently: KAFKA_TOPICS.danmakuAccepted.partitions,
-      // Under load, at most one fetch per 5 ms: fewer, larger fetches per gateway.
-      minCycleMs: 5,
+      // Under load, at most one fetch per GATEWAY_FANOUT_MIN_CYCLE_MS: fewer, larger fetches.
+      minCycleMs: config.GATEWAY_FANOUT_MIN_CYCLE_MS,
       handleBatch: async (messages) => fanout.enqueue(messages.map((m) => m.value)),
     });
   }

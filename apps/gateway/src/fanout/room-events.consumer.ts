@@ -2,12 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { KAFKA_TOPICS, liveRoom, roomIdOfLiveRoom, type RoomEvent } from '@danmaku/contracts';
 import { ConsumerHost } from '@danmaku/kafka';
 import { APP_IDENTITY, type AppIdentity } from '@danmaku/platform';
+import { RoomStateRepository } from '../room/room-state.repository';
 import { SocketServerRef } from '../socket/socket-server.ref';
 import { userRoom } from '../socket/socket-data';
 import { instancePurpose } from './instance-group';
 
 /**
- * Pushes moderators' actions to viewers: settings, retractions, bans and mutes. Every
+ * Pushes moderators' actions to viewers: settings (also into the send path's settings
+ * cache), retractions, bans and mutes. Every
  * instance reads every room event (its own group, committed, so a broker restart resumes
  * where it was) and acts on its own sockets: a ban reaches every gateway from Kafka itself,
  * never through Redis pub/sub. `/readyz` checks `kafka:gateway.room-events`.
@@ -17,6 +19,7 @@ export class RoomEventsConsumer {
   constructor(
     host: ConsumerHost,
     private readonly server: SocketServerRef,
+    private readonly rooms: RoomStateRepository,
     @Inject(APP_IDENTITY) identity: AppIdentity,
   ) {
     host.add({
@@ -42,6 +45,8 @@ export class RoomEventsConsumer {
     const room = liveRoom(event.roomId);
     switch (event.type) {
       case 'settings.updated':
+        // The send path's early checks use the new settings at once (ADR 0003).
+        this.rooms.remember(event.roomId, event.settings);
         io.to(room).emit('room:settings', { roomId: event.roomId, settings: event.settings });
         return;
       case 'danmaku.retracted':

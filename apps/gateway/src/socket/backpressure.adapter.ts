@@ -121,13 +121,15 @@ export function backpressureAdapter(policy: SlowConsumerPolicy): typeof RedisAda
   proto.apply = function (this: RedisAdapter, opts, callback) {
     if (!opts.except?.has(DROPPABLE)) return baseApply.call(this, opts, callback);
     const now = Date.now();
-    return baseApply.call(this, opts, (socket) => {
+    // Counted once per broadcast, not per socket (a hot room's frame reaches thousands).
+    let delivered = 0;
+    baseApply.call(this, opts, (socket) => {
       const conn = socket.conn as unknown as EngineInternals;
       const raw = conn.transport?.socket?._socket;
       if (raw && stalled(socket, conn, raw, now, policy)) return disconnect(socket, raw);
       if (bufferedBytes(conn) <= policy.maxBufferedBytes) {
         if (behindSince.delete(socket)) policy.lagging.dec();
-        policy.deliveries.inc();
+        delivered++;
         callback(socket);
         return;
       }
@@ -139,6 +141,7 @@ export function backpressureAdapter(policy: SlowConsumerPolicy): typeof RedisAda
         policy.lagging.inc();
       }
     });
+    if (delivered > 0) policy.deliveries.inc(delivered);
   };
   return BackpressureRedisAdapter;
 }

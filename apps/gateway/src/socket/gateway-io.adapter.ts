@@ -50,8 +50,16 @@ export class GatewayIoAdapter extends IoAdapter {
     });
     // ioredis keyPrefix does not apply to pub/sub channels: namespace the adapter's key instead.
     const key = this.config.DANMAKU_NAMESPACE ? `${this.config.DANMAKU_NAMESPACE}:socket.io` : 'socket.io';
-    this.pub = this.redis.duplicate({ keyPrefix: '', connectionName: 'gateway:adapter-pub' });
-    this.sub = this.redis.duplicate({ keyPrefix: '', connectionName: 'gateway:adapter-sub' });
+    this.pub = this.redis.duplicate({
+      keyPrefix: '',
+      connectionName: 'gateway:adapter-pub',
+      enableAutoPipelining: false,
+    });
+    this.sub = this.redis.duplicate({
+      keyPrefix: '',
+      connectionName: 'gateway:adapter-sub',
+      enableAutoPipelining: false,
+    });
     const pub = this.pub;
     const sub = this.sub;
     const metrics = this.app.get(MetricsService);

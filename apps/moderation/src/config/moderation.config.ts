@@ -17,6 +17,10 @@ export const moderationEnvSchema = z.object({
   MODERATION_DUPLICATE_WINDOW_MS: msVar(30_000).describe(
     "uniqueChat rooms refuse the same user's same text within this window (DUPLICATE).",
   ),
+  MODERATION_DECIDE_MIN_CYCLE_MS: msVar(10).describe(
+    'Under load, the decision consumer reads at most one fetch per this many ms (each batch costs a ' +
+      'fetch, three Redis round trips and a produce, whatever its size); a quiet topic is read at once.',
+  ),
   MODERATION_DECIDE_CONCURRENCY: z.coerce
     .number()
     .int()

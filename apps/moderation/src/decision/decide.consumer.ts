@@ -35,6 +35,7 @@ export class DecideConsumer {
       // fetch gathers what arrives meanwhile.
       coalescePartitions: true,
       pipelined: true,
+      minCycleMs: config.MODERATION_DECIDE_MIN_CYCLE_MS,
       commitIntervalMs: 500,
       sessionTimeoutMs: config.MODERATION_GROUP_SESSION_TIMEOUT_MS,
       // Backoff between retries stays below the session timeout (heartbeats go on meanwhile).

@@ -169,7 +169,7 @@ export const OTHER_VAR_GROUPS: OtherVarGroup[] = [
     vars: [
       {
         name: 'MODERATION_2_PORT',
-        readBy: ['tools/scripts/start.mjs'],
+        readBy: ['tools/scripts/start.ts'],
         default: '`3012`',
         description:
           "HTTP port of `npm start`'s second moderation instance (its metrics port is this + 6000). " +
@@ -177,31 +177,31 @@ export const OTHER_VAR_GROUPS: OtherVarGroup[] = [
       },
       {
         name: 'START_READY_TIMEOUT_MS',
-        readBy: ['tools/scripts/start.mjs'],
+        readBy: ['tools/scripts/start.ts'],
         default: '`120000`',
         description: '`npm start` gives up (and stops the apps) when an app is not ready within this long.',
       },
       {
         name: 'START_STOP_TIMEOUT_MS',
-        readBy: ['tools/scripts/start.mjs'],
+        readBy: ['tools/scripts/start.ts'],
         default: '`10000`',
         description: 'After Ctrl-C, how long an app may take to stop before it is killed.',
       },
       {
         name: 'ADMIN_USERNAME',
-        readBy: ['tools/scripts/start.mjs'],
+        readBy: ['tools/scripts/start.ts'],
         default: '`admin` under `npm start`',
         description: '`npm start` passes `admin` / `admin-password` to auth when neither is set.',
       },
       {
         name: 'NO_COLOR',
-        readBy: ['tools/infra/lib.mjs', 'tools/scripts/test.mjs'],
+        readBy: ['tools/infra/cli.ts', 'tools/scripts/test.ts'],
         default: '(unset)',
         description: 'Set: the scripts and the pretty app logs print without colours.',
       },
       {
         name: 'DANMAKU_TEST_SCOPE',
-        readBy: ['tools/scripts/test.mjs'],
+        readBy: ['tools/scripts/test.ts'],
         default: '(unset)',
         description: '`npm test -- --unit` sets `unit`: tests that need Kafka and Redis are left out.',
       },
@@ -213,38 +213,38 @@ export const OTHER_VAR_GROUPS: OtherVarGroup[] = [
     vars: [
       {
         name: 'REDIS_ACL',
-        readBy: ['tools/infra/redis.mjs', 'tools/scripts/start.mjs'],
+        readBy: ['tools/infra/redis.ts', 'tools/scripts/start.ts'],
         default: '(unset)',
         description:
           '`1`: the local Redis runs with the ACL users of `deploy/redis/users.acl` (default user off), as in compose, and `npm start` gives each app its own `REDIS_URL` user; dev passwords are made once into `.data/redis-acl-passwords.json`. Compose takes the passwords from `REDIS_AUTH_PASSWORD`, `REDIS_MODERATION_PASSWORD`, `REDIS_GATEWAY_PASSWORD`, `REDIS_REPLAY_PASSWORD` (docs/security.md).',
       },
       {
         name: 'KAFKA_CONTROLLER_PORT',
-        readBy: ['tools/infra/kafka.mjs'],
+        readBy: ['tools/infra/kafka-config.ts'],
         default: '`9093`, or the broker port + 1 when it is not 9092',
         description: 'Port of the local KRaft controller.',
       },
       {
         name: 'KAFKA_HEAP_OPTS',
-        readBy: ['tools/infra/kafka.mjs'],
+        readBy: ['tools/infra/kafka-config.ts'],
         default: '`-Xms512m -Xmx1g`',
         description: 'JVM heap of the local broker.',
       },
       {
         name: 'KAFKA_OPTS',
-        readBy: ['tools/infra/kafka.mjs'],
+        readBy: ['tools/infra/kafka-config.ts'],
         default: '(unset)',
         description: 'Extra JVM flags of the local broker.',
       },
       {
         name: 'KAFKA_START_TIMEOUT_MS',
-        readBy: ['tools/infra/kafka.mjs'],
+        readBy: ['tools/infra/kafka.ts'],
         default: '`90000`',
         description: 'How long `infra:up` waits for the local broker.',
       },
       {
         name: 'KAFKA_STOP_TIMEOUT_MS',
-        readBy: ['tools/infra/down.mjs'],
+        readBy: ['tools/infra/down.ts'],
         default: '`30000`',
         description: 'How long `infra:down` waits for the broker to stop before killing it.',
       },

@@ -19,7 +19,7 @@ import { dirname } from 'node:path';
 
 import { ConfigResourceTypes, Kafka, logLevel, type Admin, type ITopicConfig } from 'kafkajs';
 
-// Run with `--tsconfig tools/infra/tsconfig.json` (as up.mjs does) so that tsx resolves the alias.
+// Run with `--tsconfig tools/infra/tsconfig.json` (as up.ts does) so that tsx resolves the alias.
 import { KAFKA_TOPICS, topicName, type TopicDefinition } from '@danmaku/contracts';
 
 type Action = 'created' | 'partitions-increased' | 'retention-updated' | 'ok';

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Make sure node_modules matches package-lock.json; run `npm ci` when it doesn't.
-// Builtins only: this runs before node_modules exists.
+// Plain JavaScript on builtins only: it runs before node_modules exists (`.ci/run` on a fresh
+// clone, and bootstrap.mjs before every npm entry), so it cannot import the TypeScript of tools/.
 //
 // Fresh when node_modules/.danmaku-deps.json records the sha256 of the current
 // package-lock.json (+ the Node ABI, for native modules). Without that marker
@@ -12,12 +13,24 @@
 
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-import { ROOT, UserError, fmtSecs, isMain, logger, runCli, withDirLock } from '../infra/lib.mjs';
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const useColor = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+const paint = (code, s) => (useColor ? `\x1b[${code}m${s}\x1b[0m` : s);
+const tag = paint(36, '[deps]');
+export const log = {
+  info: (...a) => console.log(tag, ...a),
+  ok: (...a) => console.log(tag, paint(32, '✔'), ...a),
+  warn: (...a) => console.warn(tag, paint(33, 'warning:'), ...a),
+  error: (...a) => console.error(tag, paint(31, 'error:'), ...a),
+};
+const fmtSecs = (ms) => `${(ms / 1000).toFixed(1)}s`;
 
-const log = logger('deps');
+/** An error for people: bootstrap.mjs and the CLI below print its message without a stack. */
+export class DepsError extends Error {}
 
 const MARKER = '.danmaku-deps.json';
 
@@ -86,10 +99,41 @@ function writeMarker(root) {
   );
 }
 
-function withInstallLock(root, fn) {
-  return withDirLock(join(root, '.cache', 'ensure-deps.lock'), fn, {
-    onWait: (pid) => log.info(`another process (pid ${pid ?? '?'}) is installing dependencies; waiting…`),
-  });
+const isAlive = (pid) => {
+  try {
+    return process.kill(pid, 0);
+  } catch (e) {
+    return e.code === 'EPERM';
+  }
+};
+
+/** One install at a time (mkdir is atomic); the lock of a process that died is broken. */
+async function withInstallLock(root, fn) {
+  const dir = join(root, '.cache', 'ensure-deps.lock');
+  mkdirSync(dirname(dir), { recursive: true });
+  for (let waited = false; ;) {
+    try {
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'pid'), String(process.pid));
+      break;
+    } catch (e) {
+      if (e.code !== 'EEXIST') throw e;
+      const pid = readJson(join(dir, 'pid'));
+      const age = Date.now() - (statSync(dir, { throwIfNoEntry: false })?.mtimeMs ?? 0);
+      if (pid ? !isAlive(pid) : age > 5000) {
+        rmSync(dir, { recursive: true, force: true });
+        continue;
+      }
+      if (!waited) log.info(`another process (pid ${pid}) is installing dependencies; waiting…`);
+      waited = true;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Run npm with stdout inherited and stderr shown live and captured. */
@@ -119,7 +163,7 @@ function npm(root, args, t0) {
     };
     child.on('error', (e) => {
       cleanup();
-      reject(new UserError(`could not run npm: ${e.message}`));
+      reject(new DepsError(`could not run npm: ${e.message}`));
     });
     child.on('close', (exitCode, signal) => {
       cleanup();
@@ -133,7 +177,7 @@ function npm(root, args, t0) {
  * @returns {Promise<{installed: boolean, reason?: string, ms?: number}>}
  */
 export async function ensureDeps({ root = ROOT, force = false } = {}) {
-  if (!existsSync(join(root, 'package.json'))) throw new UserError(`no package.json in ${root}`);
+  if (!existsSync(join(root, 'package.json'))) throw new DepsError(`no package.json in ${root}`);
   let reason = force ? 'forced (--force)' : depsStaleReason(root);
   if (!reason) return { installed: false };
 
@@ -163,7 +207,7 @@ export async function ensureDeps({ root = ROOT, force = false } = {}) {
       args = ['install', '--no-save', '--no-audit', '--no-fund'];
       ({ code, stderr } = await npm(root, args, t0));
     }
-    if (code !== 0) throw new UserError(`npm ${args[0]} failed (exit ${code})`);
+    if (code !== 0) throw new DepsError(`npm ${args[0]} failed (exit ${code})`);
     writeMarker(root);
     const ms = Date.now() - t0;
     log.ok(`dependencies installed in ${fmtSecs(ms)}`);
@@ -171,10 +215,12 @@ export async function ensureDeps({ root = ROOT, force = false } = {}) {
   });
 }
 
-if (isMain(import.meta.url)) {
-  runCli('deps', async () => {
-    const r = await ensureDeps({ force: process.argv.includes('--force') });
-    if (!r.installed) log.ok('node_modules is up to date');
-    return 0;
-  });
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  ensureDeps({ force: process.argv.includes('--force') }).then(
+    (r) => r.installed || log.ok('node_modules is up to date'),
+    (e) => {
+      log.error(e instanceof DepsError ? e.message : (e?.stack ?? e));
+      process.exitCode = 1;
+    },
+  );
 }

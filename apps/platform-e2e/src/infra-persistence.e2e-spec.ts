@@ -23,7 +23,7 @@ const run = promisify(execFile);
 /**
  * Issue 11, item 4: the Redis that `npm run infra:up` starts persists (AOF, fsync every
  * second) into the project's data folder, so `infra:down` + `infra:up` keeps accounts and
- * recordings. The scripts run from a copy of tools/infra in a scratch project root (their
+ * recordings. The scripts run from a copy of tools/ in a scratch project root (their
  * data folder is theirs alone) and start a Redis of their own on a free port; the shared
  * Kafka is reused by them and left alone, as they do with any broker they did not start.
  */
@@ -35,9 +35,11 @@ describe('infra:down then infra:up keeps what was in Redis', () => {
 
   beforeAll(async () => {
     const real = workspaceRoot();
-    cpSync(join(real, 'tools', 'infra'), join(root, 'tools', 'infra'), { recursive: true });
-    symlinkSync(join(real, 'node_modules'), join(root, 'node_modules'));
-    symlinkSync(join(real, 'package.json'), join(root, 'package.json'));
+    // tools/infra/*.mjs load the TypeScript beside them through tools/scripts/bootstrap.mjs,
+    // with tools/tsconfig.json (which extends the root's).
+    cpSync(join(real, 'tools'), join(root, 'tools'), { recursive: true });
+    for (const shared of ['node_modules', 'package.json', 'tsconfig.base.json'])
+      symlinkSync(join(real, shared), join(root, shared));
     redisUrl = `redis://127.0.0.1:${await freePort()}`;
   });
 

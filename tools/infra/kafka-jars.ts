@@ -1,6 +1,5 @@
 // The Kafka broker's jars: fetched once with Maven into .cache/kafka/libs, at the version
 // pinned in tools/infra/kafka/pom.xml.
-
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
@@ -16,25 +15,26 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-import { ROOT, UserError, c, fmtSecs, logger, paths, probeCommand, tailFile, rel } from './lib.mjs';
+import { ROOT, UserError, c, fmtSecs, logger, paths, rel } from './cli';
+import { probeCommand, tailFile } from './processes';
 
 const log = logger('infra');
 
-/** Kafka version pinned in tools/infra/kafka/pom.xml (single source of truth). */
-export function pinnedKafkaVersion() {
+/** Kafka version pinned in tools/infra/kafka/pom.xml (its single source of truth). */
+export function pinnedKafkaVersion(): string {
   const pom = readFileSync(paths.kafkaPom, 'utf8');
   const m = pom.match(/<kafka\.version>\s*([^<\s]+)\s*<\/kafka\.version>/);
   if (!m) throw new Error(`cannot find <kafka.version> in ${rel(paths.kafkaPom)}`);
   return m[1];
 }
 
-function libsMarkerContent() {
-  const pom = readFileSync(paths.kafkaPom);
-  const hash = createHash('sha256').update(pom).digest('hex');
+function libsMarkerContent(): string {
+  const hash = createHash('sha256').update(readFileSync(paths.kafkaPom)).digest('hex');
   return `kafka=${pinnedKafkaVersion()}\npom-sha256=${hash}\n`;
 }
 
-export function checkJava() {
+/** The Java major version on PATH; throws when there is none or it is too old. */
+export function checkJava(): number {
   const out = probeCommand('java', ['-version']);
   if (out == null) {
     throw new UserError('java not found on PATH (needed to run the local Kafka broker)', {
@@ -49,12 +49,53 @@ export function checkJava() {
   return major;
 }
 
-/** Fetch the broker jars into .cache/kafka/libs unless the marker says they're already there. */
-export async function ensureKafkaLibs() {
+/** Runs Maven into `outDir`, its output in mvn.log and a progress line here. Resolves its exit code. */
+function mvnCopyDependencies(outDir: string, t0: number): Promise<number> {
+  const mvnLog = createWriteStream(paths.kafkaMvnLog);
+  const args = ['-B', '-Dstyle.color=never', '-f', paths.kafkaPom, 'dependency:copy-dependencies'];
+  const child = spawn('mvn', [...args, `-DoutputDirectory=${outDir}`], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let downloaded = 0;
+  let lastLine = '';
+  const onData = (d: Buffer) => {
+    mvnLog.write(d);
+    for (const line of d.toString('utf8').split('\n')) {
+      if (line.includes('Downloaded from ')) downloaded++;
+      if (line.trim()) lastLine = line.trim();
+    }
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  const tty = process.stdout.isTTY;
+  const timer = setInterval(
+    () => {
+      const msg = `  … ${fmtSecs(Date.now() - t0)}, ${downloaded} artifacts downloaded`;
+      if (tty) process.stdout.write(`\r${log.prefix} ${msg}   `);
+      else log.info(msg);
+    },
+    tty ? 1000 : 5000,
+  );
+  return new Promise<number>((resolvePromise, reject) => {
+    child.on('error', reject);
+    child.on('exit', (exitCode) => {
+      if (tty) process.stdout.write('\r\x1b[K');
+      if (exitCode !== 0) log.error(`mvn: ${lastLine}`);
+      resolvePromise(exitCode ?? 1);
+    });
+  }).finally(async () => {
+    clearInterval(timer);
+    await new Promise((r) => mvnLog.end(r));
+  });
+}
+
+/** Fetches the broker jars into .cache/kafka/libs unless the marker says they are there. */
+export async function ensureKafkaLibs(): Promise<{ downloaded: boolean }> {
   const expected = libsMarkerContent();
   const version = pinnedKafkaVersion();
   if (existsSync(paths.kafkaLibsMarker) && readFileSync(paths.kafkaLibsMarker, 'utf8') === expected) {
-    return { downloaded: false, version };
+    return { downloaded: false };
   }
   if (probeCommand('mvn', ['-v']) == null) {
     throw new UserError(
@@ -70,50 +111,7 @@ export async function ensureKafkaLibs() {
   mkdirSync(dirname(paths.kafkaLibs), { recursive: true });
   log.info(`fetching Apache Kafka ${version} jars with Maven (first run only) → ${rel(paths.kafkaLibs)}`);
   log.info(c.dim(`  full Maven output: ${rel(paths.kafkaMvnLog)}`));
-
-  const mvnLog = createWriteStream(paths.kafkaMvnLog);
-  const args = [
-    '-B',
-    '-Dstyle.color=never',
-    '-f',
-    paths.kafkaPom,
-    'dependency:copy-dependencies',
-    `-DoutputDirectory=${partial}`,
-  ];
-  const code = await new Promise((resolvePromise, reject) => {
-    const child = spawn('mvn', args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let downloaded = 0;
-    let lastLine = '';
-    const onData = (d) => {
-      mvnLog.write(d);
-      for (const line of d.toString('utf8').split('\n')) {
-        if (/Downloaded from /.test(line)) downloaded++;
-        if (line.trim()) lastLine = line.trim();
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    const tty = process.stdout.isTTY;
-    const timer = setInterval(
-      () => {
-        const msg = `  … ${fmtSecs(Date.now() - t0)}, ${downloaded} artifacts downloaded`;
-        if (tty) process.stdout.write(`\r${log.prefix} ${msg}   `);
-        else log.info(msg);
-      },
-      tty ? 1000 : 5000,
-    );
-    child.on('error', (e) => {
-      clearInterval(timer);
-      reject(e);
-    });
-    child.on('exit', (exitCode) => {
-      clearInterval(timer);
-      if (tty) process.stdout.write('\r\x1b[K');
-      if (exitCode !== 0) log.error(`mvn: ${lastLine}`);
-      resolvePromise(exitCode ?? 1);
-    });
-  });
-  await new Promise((r) => mvnLog.end(r));
+  const code = await mvnCopyDependencies(partial, t0);
   if (code !== 0) {
     rmSync(partial, { recursive: true, force: true });
     throw new UserError(`Maven failed to fetch the Kafka jars (exit ${code})`, {
@@ -129,5 +127,5 @@ export async function ensureKafkaLibs() {
   writeFileSync(paths.kafkaLibsMarker, expected);
   const mb = jars.reduce((s, f) => s + statSync(join(paths.kafkaLibs, f)).size, 0) / 1e6;
   log.ok(`fetched ${jars.length} jars (${mb.toFixed(0)} MB) in ${fmtSecs(Date.now() - t0)}`);
-  return { downloaded: true, version, ms: Date.now() - t0 };
+  return { downloaded: true };
 }

@@ -5,59 +5,64 @@
 // (deploy/redis/users.acl through deploy/redis/redis-acl.sh), and `npm start` gives each app its
 // own user. Dev passwords are made once into .data/redis-acl-passwords.json (git-ignored, mode
 // 600) and reused. A Redis started without it has no such users: infra:down before switching.
-
-import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import {
-  UserError,
-  cmdlineOf,
-  isAlive,
-  isLoopback,
-  isPortOpen,
-  logger,
-  paths,
-  probeCommand,
-  readPidFile,
-  requireFromRoot,
-  sleep,
-  tailFile,
-  withTimeout,
-  rel,
-} from './lib.mjs';
+import Redis from 'ioredis';
+
+import { ROOT, UserError, errorText, logger, paths, rel, sleep, withTimeout } from './cli';
+import { cmdlineOf, isAlive, isLoopback, isPortOpen, probeCommand, readPidFile, tailFile } from './processes';
 
 const log = logger('infra');
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 /** The ACL users of deploy/redis/users.acl that log in: one per app that uses Redis. */
-export const REDIS_ACL_USERS = ['auth', 'moderation', 'gateway', 'replay'];
-const ACL_SCRIPT = join(paths.root, 'deploy', 'redis', 'redis-acl.sh');
+export const REDIS_ACL_USERS = ['auth', 'moderation', 'gateway', 'replay'] as const;
+type AclUser = (typeof REDIS_ACL_USERS)[number];
+const ACL_SCRIPT = join(ROOT, 'deploy', 'redis', 'redis-acl.sh');
 const ACL_PASSWORDS = join(paths.dataDir, 'redis-acl-passwords.json');
 
+export interface RedisState {
+  url: string;
+  /** Started by infra:up (now or earlier): infra:down stops it. */
+  managed: boolean;
+  startedNow: boolean;
+  pid: number | null;
+  acl: boolean;
+}
+
+interface RedisAddress {
+  host: string;
+  port: number;
+  username: string;
+  password: string;
+  tls: boolean;
+}
+
 /** REDIS_ACL=1 (or true): local Redis with one ACL user per app. */
-export function redisAclEnabled(env = process.env) {
+export function redisAclEnabled(env = process.env): boolean {
   return env.REDIS_ACL === '1' || env.REDIS_ACL === 'true';
 }
 
 /** The dev passwords of the ACL users, made on first use and reused. */
-export function devRedisPasswords() {
+export function devRedisPasswords(): Record<AclUser, string> {
   try {
-    const stored = JSON.parse(readFileSync(ACL_PASSWORDS, 'utf8'));
-    if (REDIS_ACL_USERS.every((u) => typeof stored[u] === 'string')) return stored;
+    const stored = JSON.parse(readFileSync(ACL_PASSWORDS, 'utf8')) as Record<string, unknown>;
+    if (REDIS_ACL_USERS.every((u) => typeof stored[u] === 'string')) return stored as Record<AclUser, string>;
   } catch {
-    /* none yet */
+    // none yet
   }
   const passwords = Object.fromEntries(REDIS_ACL_USERS.map((u) => [u, randomBytes(24).toString('hex')]));
   mkdirSync(paths.dataDir, { recursive: true });
   writeFileSync(ACL_PASSWORDS, `${JSON.stringify(passwords, null, 2)}\n`, { mode: 0o600 });
-  return passwords;
+  return passwords as Record<AclUser, string>;
 }
 
 /** Each app's REDIS_URL with REDIS_ACL=1: `baseUrl` with the app's user and dev password. */
-export function redisAclUrls(baseUrl) {
+export function redisAclUrls(baseUrl: string): Partial<Record<string, string>> {
   const passwords = devRedisPasswords();
   return Object.fromEntries(
     REDIS_ACL_USERS.map((user) => {
@@ -69,8 +74,8 @@ export function redisAclUrls(baseUrl) {
   );
 }
 
-export function parseRedisUrl(url) {
-  let u;
+function parseRedisUrl(url: string): RedisAddress {
+  let u: URL;
   try {
     u = new URL(url);
   } catch {
@@ -82,14 +87,14 @@ export function parseRedisUrl(url) {
   return {
     host: (u.hostname || '127.0.0.1').replace(/^\[|\]$/g, ''),
     port: Number(u.port || 6379),
-    username: decodeURIComponent(u.username || ''),
-    password: decodeURIComponent(u.password || ''),
+    username: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
     tls: u.protocol === 'rediss:',
   };
 }
 
 /** redis://user:secret@host -> redis://user:***@host */
-export function redactUrl(url) {
+export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
@@ -99,12 +104,15 @@ export function redactUrl(url) {
   }
 }
 
-/** PING (after AUTH when the URL has credentials) with ioredis. Resolves {ok, reply|error}. */
-// The timeout is generous because infra:up loads kafkajs at the same moment, which can block the
-// event loop for a second; a Redis that is down answers ECONNREFUSED at once anyway.
-export async function pingRedis(url, timeoutMs = 3000) {
-  const cfg = typeof url === 'string' ? parseRedisUrl(url) : url;
-  const Redis = requireFromRoot('ioredis');
+type Ping = { ok: true } | { ok: false; error: string };
+
+/**
+ * PING (after AUTH when there are credentials). The timeout is generous because infra:up loads
+ * kafkajs at the same moment, which can block the event loop for a second; a Redis that is
+ * down answers ECONNREFUSED at once anyway.
+ */
+export async function pingRedis(target: string | RedisAddress, timeoutMs = 3000): Promise<Ping> {
+  const cfg = typeof target === 'string' ? parseRedisUrl(target) : target;
   const redis = new Redis({
     host: cfg.host,
     port: cfg.port,
@@ -120,95 +128,71 @@ export async function pingRedis(url, timeoutMs = 3000) {
     retryStrategy: () => null,
   });
   // connect() only says "Connection is closed."; the cause (ECONNREFUSED, WRONGPASS…) is the last 'error'.
-  let cause;
+  let cause: unknown;
   redis.on('error', (e) => (cause = e));
   try {
     await withTimeout(redis.connect(), timeoutMs, 'connect');
     const reply = await redis.ping();
-    return reply === 'PONG' ? { ok: true, reply } : { ok: false, error: `unexpected reply: ${reply}` };
+    return reply === 'PONG' ? { ok: true } : { ok: false, error: `unexpected reply: ${reply}` };
   } catch (e) {
-    const err = cause ?? e;
-    return { ok: false, error: err?.code || err?.message || String(err) };
+    const err = (cause ?? e) as NodeJS.ErrnoException;
+    return { ok: false, error: err.code || errorText(err) };
   } finally {
     redis.disconnect();
   }
 }
 
-export async function ensureRedis(rawUrl) {
-  const cfg = parseRedisUrl(rawUrl);
-  const redisUrl = redactUrl(rawUrl); // for messages and state.json
-  const ourPid = readPidFile(paths.redisPid);
-  const ours = ourPid && isAlive(ourPid) && /redis-server/.test(cmdlineOf(ourPid)) ? ourPid : null;
-  const acl = redisAclEnabled() ? devRedisPasswords() : null;
-  // With the ACL users the default user is off: ask as one of them.
-  const probe = acl ? { ...cfg, username: 'replay', password: acl.replay } : cfg;
-
-  const first = await pingRedis(probe);
-  if (first.ok) {
-    return { url: redisUrl, managed: Boolean(ours), startedNow: false, pid: ours, acl: Boolean(acl) };
-  }
-  if (/NOAUTH|WRONGPASS|invalid password|NOPERM/i.test(first.error || '')) {
-    throw new UserError(`Redis at ${redisUrl} is running but rejected us: ${first.error}`, {
+/** Why we cannot start a Redis at `cfg` ourselves, as the error to throw (null: we can). */
+async function cannotStart(cfg: RedisAddress, url: string, error: string, acl: boolean, ours: boolean) {
+  if (/NOAUTH|WRONGPASS|invalid password|NOPERM/i.test(error)) {
+    return new UserError(`Redis at ${url} is running but rejected us: ${error}`, {
       hint: acl
         ? 'It has not the ACL users of REDIS_ACL=1 (or other passwords): `npm run infra:down`, then `REDIS_ACL=1 npm run infra:up`.'
-        : /NOAUTH/.test(first.error) && ours
+        : /NOAUTH/.test(error) && ours
           ? "It runs with the apps' ACL users: set REDIS_ACL=1 too, or `npm run infra:down` and start it without."
           : 'Put the right credentials in REDIS_URL (redis://user:password@host:port).',
     });
   }
   if (!isLoopback(cfg.host) || cfg.tls) {
-    throw new UserError(
-      `Redis at ${redisUrl} is not reachable (${first.error}) and it is not a local address I can start`,
+    return new UserError(
+      `Redis at ${url} is not reachable (${error}) and it is not a local address I can start`,
       {
         hint: 'Start that Redis, or unset REDIS_URL to use a local one.',
       },
     );
   }
   if (await isPortOpen(cfg.host === 'localhost' ? '127.0.0.1' : cfg.host, cfg.port)) {
-    throw new UserError(`port ${cfg.port} is in use, but it does not answer Redis PING (${first.error})`, {
+    return new UserError(`port ${cfg.port} is in use, but it does not answer Redis PING (${error})`, {
       hint: `Free port ${cfg.port} or point REDIS_URL at another port.`,
     });
   }
   if (!probeCommand('redis-server', ['--version'])) {
-    throw new UserError('redis-server not found on PATH and no Redis is answering at ' + redisUrl, {
+    return new UserError(`redis-server not found on PATH and no Redis is answering at ${url}`, {
       hint: 'Install it (Debian/Ubuntu: apt-get install -y redis-server) or set REDIS_URL to a running Redis.',
     });
   }
+  return null;
+}
 
+/** redis-server daemonized on loopback (through redis-acl.sh with the ACL users). */
+function startRedisServer(cfg: RedisAddress, acl: Record<AclUser, string> | null): void {
   mkdirSync(paths.redisData, { recursive: true });
-  if (ourPid && !isAlive(ourPid)) rmSync(paths.redisPid, { force: true });
   const bind = cfg.host === 'localhost' || cfg.host === '127.0.0.1' ? ['127.0.0.1', '-::1'] : [cfg.host];
+  // Persist like compose does (AOF, fsync every second) into the git-ignored data folder:
+  // accounts, sessions, recordings and room seqs survive a reboot or `infra:down`/`infra:up`.
   const args = [
-    '--daemonize',
-    'yes',
-    '--bind',
-    ...bind,
-    '--port',
-    String(cfg.port),
-    // Persist like compose does (AOF, fsync every second) into the git-ignored data folder:
-    // accounts, sessions, recordings and room seqs survive a reboot or `infra:down`/`infra:up`.
-    '--save',
-    '',
-    '--appendonly',
-    'yes',
-    '--appendfsync',
-    'everysec',
-    '--dir',
-    paths.redisData,
-    '--logfile',
-    paths.redisLog,
-    '--pidfile',
-    paths.redisPid,
+    ...['--daemonize', 'yes', '--bind', ...bind, '--port', String(cfg.port)],
+    ...['--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec'],
+    ...['--dir', paths.redisData, '--logfile', paths.redisLog, '--pidfile', paths.redisPid],
   ];
   if (cfg.password && !cfg.username && !acl) args.push('--requirepass', cfg.password);
   log.info(
     `starting redis-server on ${cfg.host}:${cfg.port}${acl ? ' with one ACL user per app (REDIS_ACL)' : ''} (log: ${rel(paths.redisLog)})`,
   );
+  const options = { cwd: paths.redisData, encoding: 'utf8', timeout: 15000 } as const;
   const r = acl
     ? spawnSync('sh', [ACL_SCRIPT, ...args], {
-        cwd: paths.redisData,
-        encoding: 'utf8',
-        timeout: 15000,
+        ...options,
         env: {
           ...process.env,
           ...Object.fromEntries(REDIS_ACL_USERS.map((u) => [`REDIS_${u.toUpperCase()}_PASSWORD`, acl[u]])),
@@ -216,7 +200,7 @@ export async function ensureRedis(rawUrl) {
           REDIS_ACL_FILE: join(paths.redisData, 'users.acl'),
         },
       })
-    : spawnSync('redis-server', args, { cwd: paths.redisData, encoding: 'utf8', timeout: 15000 });
+    : spawnSync('redis-server', args, options);
   if (r.status !== 0) {
     throw new UserError(
       `redis-server failed to start (exit ${r.status}): ${(r.stderr || r.stdout || '').trim()}`,
@@ -225,6 +209,25 @@ export async function ensureRedis(rawUrl) {
       },
     );
   }
+}
+
+/** Makes sure a Redis answers at `rawUrl`, starting a local one when none does. */
+export async function ensureRedis(rawUrl: string): Promise<RedisState> {
+  const cfg = parseRedisUrl(rawUrl);
+  const url = redactUrl(rawUrl); // for messages and state.json
+  const ourPid = readPidFile(paths.redisPid);
+  const ours = isAlive(ourPid) && /redis-server/.test(cmdlineOf(ourPid)) ? ourPid : null;
+  const acl = redisAclEnabled() ? devRedisPasswords() : null;
+  // With the ACL users the default user is off: ask as one of them.
+  const probe = acl ? { ...cfg, username: 'replay', password: acl.replay } : cfg;
+
+  const first = await pingRedis(probe);
+  if (first.ok) return { url, managed: Boolean(ours), startedNow: false, pid: ours, acl: Boolean(acl) };
+  const refusal = await cannotStart(cfg, url, first.error, Boolean(acl), Boolean(ours));
+  if (refusal) throw refusal;
+
+  if (ourPid && !ours) rmSync(paths.redisPid, { force: true });
+  startRedisServer(cfg, acl);
   const deadline = Date.now() + 10000;
   for (;;) {
     const p = await pingRedis(probe);
@@ -236,10 +239,10 @@ export async function ensureRedis(rawUrl) {
     }
     await sleep(100);
   }
-  let pid = null;
+  let pid: number | null = null;
   for (let i = 0; i < 20 && !pid; i++) {
     pid = readPidFile(paths.redisPid);
     if (!pid) await sleep(50);
   }
-  return { url: redisUrl, managed: true, startedNow: true, pid, acl: Boolean(acl) };
+  return { url, managed: true, startedNow: true, pid, acl: Boolean(acl) };
 }

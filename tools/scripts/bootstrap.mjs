@@ -23,7 +23,7 @@ export const hasTsx = () => existsSync(fileURLToPath(new URL('../../node_modules
 
 /** Loads a TypeScript module of tools/ (path relative to `metaUrl`), with the workspace's aliases. */
 export async function loadTs(metaUrl, file) {
-  // tsx reads the tsconfig (for @danmaku/* paths) when it registers; the apps we spawn must not inherit it.
+  // tsx reads the tsconfig (for the @danmaku/* paths) when it registers; what we spawn must not inherit it.
   process.env[TSX_TSCONFIG] = TSCONFIG;
   const { register } = await import('tsx/cjs/api');
   register();

@@ -67,6 +67,7 @@ export class RoomGateway implements OnGatewayInit, OnGatewayDisconnect {
       this.auth.authenticate(socket.handshake.auth?.['token']).then(
         (principal) => {
           socket.data.principal = principal;
+          RoomGateway.dropHandshakeLeftovers(socket);
           void socket.join([userRoom(principal.userId), authSessionRoom(principal.sessionId)]);
           this.connections.inc();
           // Rooms are gone by the time 'disconnect' fires: note them while still known.
@@ -86,6 +87,17 @@ export class RoomGateway implements OnGatewayInit, OnGatewayDisconnect {
         },
       );
     });
+  }
+
+  /**
+   * Once the principal is known, what the handshake carried is dead weight for the socket's
+   * whole life: the token, and the HTTP upgrade request (its raw headers and stream state,
+   * ~2 KB a socket; Socket.IO's own memory advice). `socket.handshake` keeps the parsed
+   * headers and the address; nothing later reads `socket.request`.
+   */
+  private static dropHandshakeLeftovers(socket: ViewerSocket): void {
+    delete (socket.handshake.auth as Record<string, unknown>)['token'];
+    (socket.conn as unknown as { request: unknown }).request = null;
   }
 
   handleDisconnect(socket: ViewerSocket): void {

@@ -63,7 +63,9 @@ export async function runHttpApp(opts: {
   nest.useLogger(logger);
   nest.useGlobalFilters(new HttpExceptionFilter());
   nest.use(httpMetricsMiddleware(nest.get(MetricsService)));
-  nest.enableShutdownHooks();
+  // Graceful stop on the supervisor's signals only: Nest's default list includes SIGUSR2,
+  // which would turn `node --heapsnapshot-signal=SIGUSR2` (a heap snapshot) into a shutdown.
+  nest.enableShutdownHooks(['SIGTERM', 'SIGINT', 'SIGHUP']);
   applySecurityHeaders(nest);
   applyTrustedProxies(nest, trustedProxies);
   if (cors) applyCors(nest, cors);

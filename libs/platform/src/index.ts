@@ -11,6 +11,7 @@ export * from './lib/health/metrics-endpoint';
 export * from './lib/health/metrics-env';
 export * from './lib/http/http-metrics.middleware';
 export * from './lib/redis/redis';
+export * from './lib/redis/turn-pipeline';
 export * from './lib/auth/token-verifier';
 export * from './lib/auth/bearer-auth.guard';
 export * from './lib/auth/access.decorator';

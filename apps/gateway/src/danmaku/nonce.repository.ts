@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ChainableCommander } from 'ioredis';
 import type Redis from 'ioredis';
-import { REDIS } from '@danmaku/platform';
+import { REDIS, turnPipeline } from '@danmaku/platform';
 import { NONCE_PENDING_TTL_SEC, NONCE_TTL_SEC } from '../config/gateway.config';
 
 export const nonceKey = (userId: string, nonce: string) => `gw:nonce:{${userId}}:${nonce}`;
@@ -40,12 +40,9 @@ export class NonceRepository {
    * so a gateway that dies mid-attempt frees the nonce by itself.
    */
   async claim(userId: string, nonce: string, id: string): Promise<NonceClaim> {
-    const pipeline = this.redis.pipeline();
-    NonceRepository.queueClaim(pipeline, userId, nonce, id);
-    const [[err, res]] = ((await pipeline.exec()) ?? [[new Error('pipeline aborted'), null]]) as [
-      Error | null,
-      string | null,
-    ][];
+    const [[err, res]] = (await turnPipeline(this.redis, (p) =>
+      NonceRepository.queueClaim(p, userId, nonce, id),
+    )) as [Error | null, string | null][];
     if (err) throw err;
     return NonceRepository.readClaim(res);
   }

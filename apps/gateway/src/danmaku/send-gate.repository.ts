@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { REDIS } from '@danmaku/platform';
+import { REDIS, turnPipeline } from '@danmaku/platform';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { SanctionsRepository, type UserSanctions } from '../room/sanctions.repository';
 import { NonceRepository, type NonceClaim } from './nonce.repository';
@@ -36,15 +36,16 @@ export class SendGateRepository {
     claim: { nonce: string; id: string } | null,
     now = Date.now(),
   ): Promise<SendGate> {
-    const pipeline = this.redis.pipeline();
-    SanctionsRepository.queue(pipeline, roomId, userId);
     const key = rateKey(userId);
-    pipeline
-      .set(key, '0', 'PX', this.config.GATEWAY_SEND_RATE_WINDOW_SEC * 1000, 'NX')
-      .incr(key)
-      .pttl(key);
-    if (claim) NonceRepository.queueClaim(pipeline, userId, claim.nonce, claim.id);
-    const replies = (await pipeline.exec()) ?? [];
+    // One pipeline per event-loop turn for every send of the turn (see turnPipeline).
+    const replies = await turnPipeline(this.redis, (pipeline) => {
+      SanctionsRepository.queue(pipeline, roomId, userId);
+      pipeline
+        .set(key, '0', 'PX', this.config.GATEWAY_SEND_RATE_WINDOW_SEC * 1000, 'NX')
+        .incr(key)
+        .pttl(key);
+      if (claim) NonceRepository.queueClaim(pipeline, userId, claim.nonce, claim.id);
+    });
     for (const [err] of replies) if (err) throw err;
     const values = replies.map(([, v]) => v);
     const count = Number(values[4]);

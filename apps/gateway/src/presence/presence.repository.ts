@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { REDIS } from '@danmaku/platform';
+import { REDIS, turnPipeline } from '@danmaku/platform';
 
 const INSTANCES = 'gw:instances';
 const onlineKey = (roomId: string) => `gw:online:{${roomId}}`;
@@ -50,12 +50,14 @@ export class PresenceRepository {
     aliveSince: number,
     ttlSec: number,
   ): Promise<number> {
-    const pipe = this.redis.pipeline().zadd(INSTANCES, now, instanceId);
-    if (localCount > 0)
-      pipe.hset(onlineKey(roomId), instanceId, localCount).expire(onlineKey(roomId), ttlSec);
-    else pipe.hdel(onlineKey(roomId), instanceId);
-    pipe.zrangebyscore(INSTANCES, aliveSince, '+inf').hgetall(onlineKey(roomId));
-    const res = (await pipe.exec()) ?? [];
+    // Shared with the other joins and leaves of this turn (see turnPipeline).
+    const res = await turnPipeline(this.redis, (pipe) => {
+      pipe.zadd(INSTANCES, now, instanceId);
+      if (localCount > 0)
+        pipe.hset(onlineKey(roomId), instanceId, localCount).expire(onlineKey(roomId), ttlSec);
+      else pipe.hdel(onlineKey(roomId), instanceId);
+      pipe.zrangebyscore(INSTANCES, aliveSince, '+inf').hgetall(onlineKey(roomId));
+    });
     const err = res.find(([e]) => e)?.[0];
     if (err) throw err;
     const fields = res[res.length - 1][1] as Record<string, string>;

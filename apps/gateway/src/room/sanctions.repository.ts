@@ -8,7 +8,7 @@ import {
   type SanctionsInForce,
   type SharedSanction,
 } from '@danmaku/contracts';
-import { REDIS } from '@danmaku/platform';
+import { REDIS, turnPipeline } from '@danmaku/platform';
 
 /** What is in force on a user (the shared policy's shape). */
 export type UserSanctions = SanctionsInForce;
@@ -23,9 +23,8 @@ export class SanctionsRepository {
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
 
   async of(roomId: string, userId: string, now = Date.now()): Promise<UserSanctions> {
-    const pipeline = this.redis.pipeline();
-    SanctionsRepository.queue(pipeline, roomId, userId);
-    const res = (await pipeline.exec()) ?? [];
+    // Shared with the other callers of this turn (a join storm reads thousands at once).
+    const res = await turnPipeline(this.redis, (p) => SanctionsRepository.queue(p, roomId, userId));
     return SanctionsRepository.read(
       res.map(([err, v]) => (err ? null : (v as string | null))),
       now,

@@ -17,10 +17,9 @@ export const moderationEnvSchema = z.object({
   MODERATION_DUPLICATE_WINDOW_MS: msVar(30_000).describe(
     "uniqueChat rooms refuse the same user's same text within this window (DUPLICATE).",
   ),
-  MODERATION_DECIDE_MIN_CYCLE_MS: msVar(0).describe(
-    'Under load, the decision consumer reads at most one fetch per this many ms (0: as fast as batches ' +
-      'are decided). Pacing at 10–20 ms saved no measurable CPU at 400 danmaku/s (bench/results/' +
-      '2026-12-06-1730-ab-session.md), so it is off by default; a quiet topic is read at once either way.',
+  MODERATION_DECIDE_MIN_CYCLE_MS: msVar(10).describe(
+    'Under load, the decision consumer reads at most one fetch per this many ms (each batch costs a ' +
+      'fetch, three Redis round trips and a produce, whatever its size); a quiet topic is read at once.',
   ),
   MODERATION_DECIDE_CONCURRENCY: z.coerce
     .number()

@@ -64,4 +64,12 @@ describe('danmaku text bounds', () => {
       'TOO_MANY_MARKS',
     );
   });
+
+  it('finds a mark stack wherever it is in an otherwise mark-free text', () => {
+    const stacked = zalgo('x', DANMAKU_TEXT_LIMITS.maxMarksPerGrapheme + 1);
+    for (const s of [`${'a'.repeat(300)}${stacked}`, `${stacked}${'弹'.repeat(300)}`]) {
+      expect(danmakuTextProblem(s)?.code).toBe('TOO_MANY_MARKS');
+    }
+    expect(danmakuTextProblem('plain ascii, 中文, 😀 and no mark at all')).toBeNull();
+  });
 });

@@ -20,6 +20,8 @@ export const DANMAKU_TEXT_LIMITS = {
 
 const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 const MARK = /\p{M}/gu;
+/** One scan of the whole text: most danmaku carry no combining mark at all. */
+const ANY_MARK = /\p{M}/u;
 // Emoji presentation selectors are marks too, yet several may sit in one emoji ZWJ sequence.
 const VARIATION_SELECTOR = /[\uFE00-\uFE0F]|\uDB40[\uDD00-\uDDEF]/u;
 
@@ -60,6 +62,9 @@ export function danmakuTextProblem(text: string): DanmakuTextProblem | null {
       details: { maxBytes, bytes },
     };
   }
+  // Segmenting is the costly part (it ran on every message at every hop): a text without a
+  // single mark cannot stack any, so only the others are segmented.
+  if (!ANY_MARK.test(text)) return null;
   let marks = 0;
   for (const { segment } of segmenter.segment(text)) {
     let n = 0;

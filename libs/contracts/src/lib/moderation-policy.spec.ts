@@ -1,5 +1,5 @@
 import { DEFAULT_ROOM_SETTINGS } from './danmaku';
-import { sanctionInForce, sanctionsInForce, staticRefusal } from './moderation-policy';
+import { roomLengthRefusal, sanctionInForce, sanctionsInForce, staticRefusal } from './moderation-policy';
 
 const NOW = 1_700_000_000_000;
 
@@ -41,5 +41,15 @@ describe('moderation policy', () => {
       details: { maxLength: 2, length: 3 },
     });
     expect(staticRefusal({ ...facts, sanctions: {}, settings: open, text: 'ab' })).toBeNull();
+  });
+
+  it('counts grapheme clusters, not UTF-16 units, for texts longer than the limit in units', () => {
+    const settings = { ...DEFAULT_ROOM_SETTINGS, maxLength: 3 };
+    // 3 graphemes in 11 UTF-16 units (ZWJ family, flag, CR LF): within the limit.
+    expect(roomLengthRefusal('👨‍👩‍👧🇯🇵\r\n', settings)).toBeNull();
+    // 4 graphemes in 4 units: one over.
+    expect(roomLengthRefusal('abcd', settings)?.details).toEqual({ maxLength: 3, length: 4 });
+    // 4 graphemes in 9 units: one over, however the units count.
+    expect(roomLengthRefusal('ab🇯🇵\r\n', settings)?.details).toEqual({ maxLength: 3, length: 4 });
   });
 });

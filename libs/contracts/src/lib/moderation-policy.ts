@@ -76,6 +76,9 @@ export function roomLengthRefusal(
   text: string,
   settings: Pick<RoomSettings, 'maxLength'>,
 ): PolicyRefusal<'TOO_LONG'> | null {
+  // A grapheme holds at least one UTF-16 unit, so a text no longer than the limit in units
+  // is within it: only longer ones need segmenting (the costly part, run on every message).
+  if (text.length <= settings.maxLength) return null;
   const length = graphemeLength(text);
   return length > settings.maxLength
     ? {

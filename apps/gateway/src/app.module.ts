@@ -22,7 +22,7 @@ import { TokenExpiryService } from './session/token-expiry.service';
 import { ConnectionAuth } from './socket/connection-auth';
 import { SocketLimits } from './socket/socket-limits';
 import { SocketServerRef } from './socket/socket-server.ref';
-import { WsAckInterceptor } from './socket/ws-ack.interceptor';
+import { SocketCommands } from './socket/socket-commands';
 
 @Module({})
 export class AppModule {
@@ -37,7 +37,7 @@ export class AppModule {
         { provide: GATEWAY_CONFIG, useValue: config },
         SocketServerRef,
         ConnectionAuth,
-        WsAckInterceptor,
+        SocketCommands,
         SocketLimits,
         RoomGateway,
         RoomService,

@@ -1,15 +1,7 @@
-import { Inject, UseInterceptors } from '@nestjs/common';
-import {
-  ConnectedSocket,
-  MessageBody,
-  SubscribeMessage,
-  WebSocketGateway,
-  type OnGatewayDisconnect,
-  type OnGatewayInit,
-} from '@nestjs/websockets';
+import { Inject } from '@nestjs/common';
+import { WebSocketGateway, type OnGatewayDisconnect, type OnGatewayInit } from '@nestjs/websockets';
 import type { Logger } from 'pino';
 import {
-  CLIENT_COMMANDS,
   authRefreshPayloadSchema,
   danmakuSendPayloadSchema,
   liveRoom,
@@ -17,6 +9,7 @@ import {
   roomJoinPayloadSchema,
   roomLeavePayloadSchema,
   type AuthRefreshAck,
+  type ClientToServerEvents,
   type DanmakuSendAck,
   type RoomJoinAck,
   type RoomLeaveAck,
@@ -28,21 +21,30 @@ import { ConnectionAuth } from '../socket/connection-auth';
 import { authSessionRoom, userRoom, type ViewerServer, type ViewerSocket } from '../socket/socket-data';
 import { SocketLimits } from '../socket/socket-limits';
 import { SocketServerRef } from '../socket/socket-server.ref';
-import { WsAckInterceptor } from '../socket/ws-ack.interceptor';
+import { SocketCommands, type CommandHandler } from '../socket/socket-commands';
 import { PresenceService } from '../presence/presence.service';
 import { TokenExpiryService } from '../session/token-expiry.service';
 import { RoomService } from './room.service';
 
 /**
  * The viewer-facing edge: authenticates the handshake, then validates each command,
- * calls one service method and acks the result.
+ * calls one service method and acks the result. Commands are dispatched by one middleware
+ * per socket (SocketCommands), not by `@SubscribeMessage` handlers: Nest's per-message
+ * pipeline cost more than most commands themselves.
  */
-const KNOWN_COMMANDS: ReadonlySet<string> = new Set(Object.keys(CLIENT_COMMANDS));
-
 @WebSocketGateway()
-@UseInterceptors(WsAckInterceptor)
 export class RoomGateway implements OnGatewayInit, OnGatewayDisconnect {
   private readonly connections;
+  /** Every client command (CLIENT_COMMANDS) and its handler; anything else is refused. */
+  private readonly handlers: ReadonlyMap<string, CommandHandler> = new Map<
+    keyof ClientToServerEvents,
+    CommandHandler
+  >([
+    ['room:join', (socket, body) => this.join(socket, body)],
+    ['room:leave', (socket, body) => this.leave(socket, body)],
+    ['danmaku:send', (socket, body) => this.send(socket, body)],
+    ['auth:refresh', (socket, body) => this.refresh(socket, body)],
+  ]);
   /** Per socket: settles when its latest message was handed to the publisher (keeps send order). */
   private readonly sendTurns = new WeakMap<ViewerSocket, Promise<void>>();
 
@@ -55,6 +57,7 @@ export class RoomGateway implements OnGatewayInit, OnGatewayDisconnect {
     private readonly presence: PresenceService,
     private readonly expiry: TokenExpiryService,
     private readonly limits: SocketLimits,
+    private readonly commands: SocketCommands,
     @Inject(APP_LOGGER) private readonly logger: Logger,
     metrics: MetricsService,
   ) {
@@ -70,9 +73,10 @@ export class RoomGateway implements OnGatewayInit, OnGatewayDisconnect {
           RoomGateway.dropHandshakeLeftovers(socket);
           void socket.join([userRoom(principal.userId), authSessionRoom(principal.sessionId)]);
           this.connections.inc();
-          // Rooms are gone by the time 'disconnect' fires: note them while still known.
           this.expiry.watch(socket);
-          socket.use((packet, nextPacket) => this.screen(socket, packet, nextPacket));
+          // Every incoming packet is a command answered here; no event listener is needed.
+          socket.use((packet) => this.commands.dispatch(socket, packet, this.handlers));
+          // Rooms are gone by the time 'disconnect' fires: note them while still known.
           socket.on('disconnecting', () =>
             RoomGateway.liveRoomsOf(socket).forEach((r) => this.presence.markDirty(r)),
           );
@@ -106,26 +110,7 @@ export class RoomGateway implements OnGatewayInit, OnGatewayDisconnect {
     this.limits.forget(socket.id);
   }
 
-  /**
-   * Every incoming packet passes here first (one Set lookup): an event name that is no
-   * command would otherwise be dropped silently, so it is counted as invalid and answered
-   * through its ack, if it has one.
-   */
-  private screen(socket: ViewerSocket, packet: unknown[], next: (err?: Error) => void): void {
-    if (KNOWN_COMMANDS.has(packet[0] as string)) return next();
-    const ack = packet[packet.length - 1];
-    void this.limits
-      .refuseInvalid(socket, {
-        code: 'INVALID_PAYLOAD',
-        message: `Unknown event: ${String(packet[0]).slice(0, 64)}`,
-      })
-      .then((res) => {
-        if (typeof ack === 'function') (ack as (r: unknown) => void)(res);
-      });
-  }
-
-  @SubscribeMessage('room:join')
-  async join(@ConnectedSocket() socket: ViewerSocket, @MessageBody() body: unknown): Promise<RoomJoinAck> {
+  async join(socket: ViewerSocket, body: unknown): Promise<RoomJoinAck> {
     await this.limits.roomCommand(socket.id);
     const payload = parseInput(roomJoinPayloadSchema, body);
     this.rooms.checkRoomCap(RoomGateway.liveRoomsOf(socket), payload.roomId);
@@ -137,8 +122,7 @@ export class RoomGateway implements OnGatewayInit, OnGatewayDisconnect {
     return this.rooms.joined(payload, upTo);
   }
 
-  @SubscribeMessage('room:leave')
-  async leave(@ConnectedSocket() socket: ViewerSocket, @MessageBody() body: unknown): Promise<RoomLeaveAck> {
+  async leave(socket: ViewerSocket, body: unknown): Promise<RoomLeaveAck> {
     await this.limits.roomCommand(socket.id);
     const { roomId } = parseInput(roomLeavePayloadSchema, body);
     await socket.leave(liveRoom(roomId));
@@ -146,8 +130,7 @@ export class RoomGateway implements OnGatewayInit, OnGatewayDisconnect {
     return {};
   }
 
-  @SubscribeMessage('danmaku:send')
-  async send(@ConnectedSocket() socket: ViewerSocket, @MessageBody() body: unknown): Promise<DanmakuSendAck> {
+  async send(socket: ViewerSocket, body: unknown): Promise<DanmakuSendAck> {
     const payload = parseInput(danmakuSendPayloadSchema, body);
     const previous = this.sendTurns.get(socket) ?? Promise.resolve();
     let handedOver!: () => void;
@@ -163,11 +146,7 @@ export class RoomGateway implements OnGatewayInit, OnGatewayDisconnect {
     );
   }
 
-  @SubscribeMessage('auth:refresh')
-  async refresh(
-    @ConnectedSocket() socket: ViewerSocket,
-    @MessageBody() body: unknown,
-  ): Promise<AuthRefreshAck> {
+  async refresh(socket: ViewerSocket, body: unknown): Promise<AuthRefreshAck> {
     const { token } = parseInput(authRefreshPayloadSchema, body);
     return this.expiry.refresh(socket, token);
   }

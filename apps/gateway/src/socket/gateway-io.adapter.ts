@@ -134,7 +134,7 @@ export class GatewayIoAdapter extends IoAdapter {
             if (r.event) socket.emit(r.event, r.data);
             else if (!isAckHandledManually && typeof ack === 'function') ack(response);
           },
-          // WsAckInterceptor answers every error as an ack; anything reaching here is a bug there.
+          // A handler's interceptors answer its errors as acks; anything reaching here is a bug there.
           (err: unknown) =>
             this.logger.error({ err: String(err), event: message }, 'socket handler escaped the ack mapping'),
         );

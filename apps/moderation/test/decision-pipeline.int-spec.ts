@@ -54,6 +54,17 @@ describe('decision pipeline (real Kafka, Redis, auth and moderation processes)',
       stack.accepted.seen.filter((x) => x.danmaku.roomId === subs[0].roomId).map((x) => x.epoch),
     );
     expect(epochs.size).toBe(1);
+    // Each room's recent buffer holds exactly what was published, by seq, with its last seq
+    // (the decision script appends them as it assigns the seqs).
+    for (const r of rooms) {
+      const published = stack.accepted.seen.filter((a) => a.danmaku.roomId === r).map((a) => a.danmaku);
+      const buffered = await stack.redis.zrange(sharedRedisKeys.roomRecent(r), 0, -1, 'WITHSCORES');
+      const members = buffered.filter((_, i) => i % 2 === 0).map((m) => JSON.parse(m) as unknown);
+      expect(members).toEqual(published.sort((x, y) => x.seq - y.seq));
+      expect(buffered.filter((_, i) => i % 2 === 1).map(Number)).toEqual(published.map((d) => d.seq));
+      expect(await stack.redis.get(sharedRedisKeys.roomLastSeq(r))).toBe(String(published.length));
+      expect(await stack.redis.ttl(sharedRedisKeys.roomRecent(r))).toBeGreaterThan(0);
+    }
   });
 
   it('gives a redelivered submission the same id and seq, and the next message the next seq', async () => {
@@ -73,6 +84,9 @@ describe('decision pipeline (real Kafka, Redis, auth and moderation processes)',
     // Two submissions in effect: every copy of `a` says seq 1, nothing else took a seq.
     const roomSeqs = stack.accepted.seen.filter((x) => x.danmaku.roomId === r).map((x) => x.danmaku.seq);
     expect(roomSeqs.sort((x, y) => x - y)).toEqual([...forA.map(() => 1), 2]);
+    // Redeliveries never put a seq in the recent buffer twice.
+    const buffered = await stack.redis.zrange(sharedRedisKeys.roomRecent(r), 0, -1);
+    expect(buffered.map((m) => (JSON.parse(m) as { seq: number }).seq)).toEqual([1, 2]);
   });
 
   it('rejects room and site-wide blocked terms with BLOCKED_TERM, and applies term changes to the next message', async () => {

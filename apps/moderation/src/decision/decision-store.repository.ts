@@ -11,8 +11,8 @@ import { storedDecisionSchema, type DecisionRequest, type RecordedDecision } fro
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     /**
-     * KEYS: 8 per message; ARGV: the decision TTL, a fresh epoch and the room idle TTL, then 11 per
-     * message. Returns [fresh, json] per message.
+     * KEYS: 8 per message; ARGV: the decision TTL, a fresh epoch, the room idle TTL and the
+     * recent buffer's length, then 13 per message. Returns [fresh, json] per message.
      */
     modDecideMany(numKeys: number, ...keysThenArgs: string[]): Result<(number | string)[], Context>;
   }
@@ -22,15 +22,18 @@ declare module 'ioredis' {
  * Decides messages atomically, one after another in the given order: an earlier decision
  * wins (redelivery keeps its seq); else a static rejection is stored as is; else the rate
  * rules run against the sender's recent history and, if they pass, the room's seq is
- * incremented. Accepted seqs are therefore contiguous, and a crash between this script and
- * the Kafka publish only means the stored decision is published again.
+ * incremented and the danmaku appended to the room's recent buffer (trimmed to its length
+ * once per room and call). Accepted seqs are therefore contiguous, a decision and its place
+ * in the buffer are stored together (one round trip per batch for both), and a crash between
+ * this script and the Kafka publish only means the stored decision is published again.
  *
  * One call decides a chunk of messages (a call per message cost more in client overhead
  * than the rules themselves). Per message, KEYS are decision, seq, last-accepted,
  * recent-text and flood keys, then the room's epoch, recent buffer and its last seq;
- * ARGV (after the decision TTL, a fresh epoch and the room idle TTL) are the static rejection JSON or '',
- * the accepted JSON without its `{`, sentAt, id, slow-mode ms, duplicate ms, flood max,
- * flood window ms and the flood / slow-mode / duplicate rejection JSONs.
+ * ARGV (after the decision TTL, a fresh epoch, the room idle TTL and the buffer length) are
+ * the static rejection JSON or '', the accepted JSON without its `{`, sentAt, id, slow-mode
+ * ms, duplicate ms, flood max, flood window ms, the flood / slow-mode / duplicate rejection
+ * JSONs, and the buffered danmaku's JSON before and after its seq.
  *
  * The accepted JSON is assembled by concatenation so the seq (an integer) never goes
  * through Lua's float formatting of big numbers.
@@ -39,10 +42,14 @@ const DECIDE_MANY_LUA = `
 local ttl = tonumber(ARGV[1])
 local freshEpoch = ARGV[2]
 local idleTtl = tonumber(ARGV[3])
+local keep = tonumber(ARGV[4])
 local out = {}
+-- recent-buffer key -> its last-seq key and the highest seq appended by this call
+local appended = {}
+local order = {}
 for m = 0, #KEYS / 8 - 1 do
   local K = m * 8
-  local A = 3 + m * 11
+  local A = 4 + m * 13
   local decisionKey = KEYS[K + 1]
   local function decide(json)
     redis.call('SET', decisionKey, json, 'EX', ttl)
@@ -90,14 +97,35 @@ for m = 0, #KEYS / 8 - 1 do
         epoch = freshEpoch
         redis.call('SET', KEYS[K + 6], epoch, 'EX', idleTtl)
         redis.call('DEL', KEYS[K + 7], KEYS[K + 8])
+        if appended[KEYS[K + 7]] then appended[KEYS[K + 7]].seq = 0 end
       else
         redis.call('EXPIRE', KEYS[K + 6], idleTtl)
       end
       if slowMs > 0 then redis.call('SET', KEYS[K + 3], ARGV[A + 3], 'PX', slowMs + 60000) end
       if dupMs > 0 then redis.call('SET', KEYS[K + 4], ARGV[A + 3], 'PX', dupMs + 60000) end
-      decide('{"seq":' .. string.format('%d', seq) .. ',"epoch":"' .. epoch .. '",' .. ARGV[A + 2])
+      local seqText = string.format('%d', seq)
+      -- Into the recent buffer, above whatever it holds (a seq never twice).
+      local a = appended[KEYS[K + 7]]
+      if not a then
+        a = { lastKey = KEYS[K + 8], seq = tonumber(redis.call('GET', KEYS[K + 8]) or '0') }
+        appended[KEYS[K + 7]] = a
+      end
+      if seq > a.seq then
+        redis.call('ZADD', KEYS[K + 7], seq, ARGV[A + 12] .. seqText .. ARGV[A + 13])
+        if not a.added then order[#order + 1] = KEYS[K + 7] end
+        a.seq = seq
+        a.added = true
+      end
+      decide('{"seq":' .. seqText .. ',"epoch":"' .. epoch .. '",' .. ARGV[A + 2])
     end
   end
+end
+-- Once per room: the buffer's last seq, its length and both keys' idle expiry.
+for _, key in ipairs(order) do
+  local a = appended[key]
+  redis.call('SET', a.lastKey, string.format('%d', a.seq), 'EX', idleTtl)
+  redis.call('ZREMRANGEBYRANK', key, 0, -keep - 1)
+  redis.call('EXPIRE', key, idleTtl)
 end
 return out
 `;
@@ -120,6 +148,7 @@ export class DecisionStoreRepository {
     const out: RecordedDecision[] = [];
     const ttl = String(this.config.MODERATION_DECISION_TTL_SEC);
     const idleTtl = String(this.config.MODERATION_ROOM_IDLE_TTL_SEC);
+    const keep = String(this.config.MODERATION_RECENT_BUFFER);
     // Used only by a room whose seq counter starts (again) in this call: unique per call.
     const freshEpoch = newEpoch();
     const roundTrip = PER_CALL * CALLS_PER_ROUND_TRIP;
@@ -128,7 +157,7 @@ export class DecisionStoreRepository {
       for (let c = i; c < Math.min(i + roundTrip, requests.length); c += PER_CALL) {
         const chunk = requests.slice(c, Math.min(c + PER_CALL, i + roundTrip, requests.length));
         const keys: string[] = [];
-        const args: string[] = [ttl, freshEpoch, idleTtl];
+        const args: string[] = [ttl, freshEpoch, idleTtl, keep];
         const json = memoJson();
         for (const r of chunk) this.scriptCall(r, keys, args, json);
         pipeline.modDecideMany(keys.length, ...keys, ...args);
@@ -173,6 +202,8 @@ export class DecisionStoreRepository {
       json(r.ifFlood),
       json(r.ifSlowMode),
       json(r.ifDuplicate),
+      r.recent.head,
+      r.recent.tail,
     );
   }
 }

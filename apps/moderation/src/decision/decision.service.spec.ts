@@ -21,11 +21,15 @@ import type { DecisionRequest, RecordedDecision, StoredDecision } from './decisi
 
 const NOW = 1_700_000_100_000;
 
-/** Stands in for the Redis script: first decision wins, accepted ones get the next room seq. */
+/**
+ * Stands in for the Redis script: first decision wins, accepted ones get the next room seq
+ * and go into the recent buffer (`recent`) in the same call.
+ */
 class FakeStore {
   decisions = new Map<string, StoredDecision>();
   seqs = new Map<string, number>();
   requests: DecisionRequest[] = [];
+  constructor(private readonly recent: Danmaku[]) {}
   async record(requests: DecisionRequest[]): Promise<RecordedDecision[]> {
     return requests.map((r) => {
       this.requests.push(r);
@@ -37,6 +41,7 @@ class FakeStore {
         const seq = (this.seqs.get(r.roomId) ?? 0) + 1;
         this.seqs.set(r.roomId, seq);
         decision = { ...r.ifAccepted, seq };
+        this.recent.push(JSON.parse(`${r.recent.head}${seq}${r.recent.tail}`) as Danmaku);
       }
       this.decisions.set(r.id, decision);
       return { decision, fresh: true };
@@ -107,16 +112,17 @@ function submission(roomId: string, text: string, over: Partial<DanmakuSubmitted
 }
 
 function setup() {
-  const store = new FakeStore();
+  const recent: Danmaku[] = [];
+  const appended: Danmaku[][] = [];
+  const store = new FakeStore(recent);
   const events = new FakeEvents();
   const context = new FakeContext();
   const termsRepo = new FakeTerms();
   const matcher = new FilterTermMatcher();
   const clock = { now: () => NOW } as Clock;
-  const recent: Danmaku[] = [];
   const recentRepo = {
     append: async (items: Danmaku[]) => {
-      recent.push(...items);
+      appended.push(items);
     },
   };
   const service = new DecisionService(
@@ -130,7 +136,7 @@ function setup() {
     clock,
     new DecisionMetrics(new MetricsService()),
   );
-  return { service, store, events, context, termsRepo, recent };
+  return { service, store, events, context, termsRepo, recent, appended };
 }
 
 describe('DecisionService', () => {
@@ -272,5 +278,18 @@ describe('DecisionService', () => {
       ['world', 2],
     ]);
     expect(events.accepted).toEqual([]);
+  });
+
+  it('buffers each fresh danmaku exactly as it publishes it, and appends redelivered ones again with their stored seq', async () => {
+    const { service, events, recent, appended, context } = setup();
+    context.rooms.set('r1', { live: { sessionId: 's-1', startedAt: NOW - 1000 } as never });
+    const subs = [submission('r1', 'say "seq":-1 twice'), submission('r1', 'ok')];
+    events.failNext = true;
+    await expect(service.decideBatch(subs)).rejects.toThrow('kafka away');
+    expect(appended).toEqual([]); // fresh ones were buffered by the decision script itself
+    await service.decideBatch(subs); // the redelivery after the failed publish
+    expect(recent).toEqual(events.accepted.map((a) => a.danmaku));
+    expect(recent[0]).toMatchObject({ text: 'say "seq":-1 twice', seq: 1, sessionId: 's-1', offsetMs: 900 });
+    expect(appended).toEqual([events.accepted.map((a) => a.danmaku)]);
   });
 });

@@ -25,9 +25,9 @@ export interface BatchOutcome {
 
 /**
  * Decides a partition batch of submissions: one Redis round trip for the rooms' state,
- * the static rules here, one atomic script per message (in order) for rate rules and seq,
- * one round trip appending the accepted ones to their rooms' recent buffers, then one
- * publish per topic. Safe to run again on the same batch: stored decisions win.
+ * the static rules here, then one round trip of atomic scripts deciding the messages in
+ * order (rate rules, seq, and the accepted ones appended to their rooms' recent buffers),
+ * then one publish per topic. Safe to run again on the same batch: stored decisions win.
  */
 @Injectable()
 export class DecisionService {
@@ -90,6 +90,7 @@ export class DecisionService {
       const room = rooms.get(sub.roomId);
       if (!room) throw new Error(`no snapshot for room ${sub.roomId}`);
       const rejection = this.policy.staticRejection(sub, room.context, site, now);
+      const session = this.policy.sessionAt(sub.sentAt, room.context.live, room.context.lastEnded);
       return {
         id: sub.id,
         roomId: sub.roomId,
@@ -101,11 +102,8 @@ export class DecisionService {
             ? createHash('sha1').update(this.matcher.fingerprint(sub.text)).digest('base64url')
             : '',
         rejectNow: rejection ? rejected(rejection, now) : null,
-        ifAccepted: {
-          outcome: 'accepted',
-          ...this.policy.sessionAt(sub.sentAt, room.context.live, room.context.lastEnded),
-          decidedAt: now,
-        },
+        ifAccepted: { outcome: 'accepted', ...session, decidedAt: now },
+        recent: rejection ? NO_RECENT : recentAround(toDanmaku(sub, { seq: SEQ_MARK, ...session })),
         ...room.rate,
       };
     });
@@ -113,18 +111,24 @@ export class DecisionService {
     const recorded = await this.store.record(requests, heartbeat);
 
     const outcome: BatchOutcome = { accepted: [], rejected: [] };
+    const fresh: boolean[] = [];
     const seen = new Set<string>();
-    recorded.forEach(({ decision, fresh }, i) => {
+    recorded.forEach(({ decision, fresh: isFresh }, i) => {
       const sub = submissions[i];
       // The same submission twice in one batch (a producer retry): publish its decision once.
       if (seen.has(sub.id)) return;
       seen.add(sub.id);
-      this.count(decision, fresh, sub.sentAt);
-      if (decision.outcome === 'accepted') outcome.accepted.push(toAccepted(sub, decision));
-      else outcome.rejected.push(toRejected(sub, decision));
+      this.count(decision, isFresh, sub.sentAt);
+      if (decision.outcome === 'accepted') {
+        outcome.accepted.push(toAccepted(sub, decision));
+        fresh.push(isFresh);
+      } else outcome.rejected.push(toRejected(sub, decision));
     });
-    // Before publishing: whatever a gateway broadcasts is already in the catch-up buffer.
-    await this.recent.append(outcome.accepted.map((a) => a.danmaku));
+    // Before publishing, whatever a gateway broadcasts is in the catch-up buffer: the script
+    // appended the fresh ones; a redelivered one is appended again (a no-op unless the
+    // buffer lost it), with its stored seq and session.
+    const redelivered = outcome.accepted.filter((a, i) => !fresh[i]).map((a) => a.danmaku);
+    if (redelivered.length > 0) await this.recent.append(redelivered);
     await this.events.publish(outcome.accepted, outcome.rejected);
     stopTimer();
     return outcome;
@@ -145,11 +149,36 @@ function rejected(r: Rejection, decidedAt: number): RejectedDecision {
   return { outcome: 'rejected', code: r.code, reason: r.reason, decidedAt };
 }
 
+/** A seq no decision has: marks where the script puts the real one. */
+const SEQ_MARK = -1;
+const NO_RECENT = { head: '', tail: '' };
+
+/** The buffered danmaku's JSON split around its seq (the JSON text of SEQ_MARK). */
+function recentAround(d: Danmaku): DecisionRequest['recent'] {
+  const json = JSON.stringify(d);
+  // Only the key can match: quotes inside string values are escaped.
+  const at = json.indexOf(`"seq":${SEQ_MARK}`);
+  return { head: json.slice(0, at + 6), tail: json.slice(at + 6 + String(SEQ_MARK).length) };
+}
+
 function toAccepted(
   sub: DanmakuSubmitted,
   d: Extract<StoredDecision, { outcome: 'accepted' }>,
 ): DanmakuAccepted {
-  const danmaku: Danmaku = {
+  return {
+    danmaku: toDanmaku(sub, d),
+    origin: sub.origin,
+    ...(sub.nonce !== undefined && { nonce: sub.nonce }),
+    ...(d.epoch !== undefined && { epoch: d.epoch }),
+    decidedAt: d.decidedAt,
+  };
+}
+
+function toDanmaku(
+  sub: DanmakuSubmitted,
+  d: Pick<StoredDecision & { outcome: 'accepted' }, 'seq' | 'sessionId' | 'offsetMs'>,
+): Danmaku {
+  return {
     id: sub.id,
     roomId: sub.roomId,
     seq: d.seq,
@@ -162,13 +191,6 @@ function toAccepted(
     sentAt: sub.sentAt,
     sessionId: d.sessionId,
     offsetMs: d.offsetMs,
-  };
-  return {
-    danmaku,
-    origin: sub.origin,
-    ...(sub.nonce !== undefined && { nonce: sub.nonce }),
-    ...(d.epoch !== undefined && { epoch: d.epoch }),
-    decidedAt: d.decidedAt,
   };
 }
 

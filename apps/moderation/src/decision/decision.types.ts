@@ -67,6 +67,11 @@ export interface DecisionRequest {
   ifFlood: RejectedDecision;
   ifSlowMode: RejectedDecision;
   ifDuplicate: RejectedDecision;
+  /**
+   * The danmaku as the room's recent buffer stores it if accepted, around its seq: the
+   * script appends `head + seq + tail` in the same call that assigns the seq.
+   */
+  recent: { head: string; tail: string };
 }
 
 export interface RecordedDecision {

@@ -120,8 +120,8 @@ export const gatewayEnvSchema = z
         'merging only kicks in under load.',
     ),
     GATEWAY_MERGE_WINDOW_MAX_MS: msVar(250).describe(
-      'The merge window grows with event-loop delay up to this (fewer, larger frames when the CPU is short); ' +
-        'at least GATEWAY_MERGE_WINDOW_MS.',
+      'The merge window grows with event-loop utilization (above 60 % busy) up to this: fewer, larger ' +
+        'frames when the CPU is short; at least GATEWAY_MERGE_WINDOW_MS.',
     ),
     GATEWAY_SOCKET_BUFFER_BYTES: z.coerce
       .number()

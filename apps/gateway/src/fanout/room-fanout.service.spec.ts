@@ -3,7 +3,7 @@ import { MetricsService } from '@danmaku/platform';
 import { danmakuFixture } from '@danmaku/testing';
 import type { GatewayConfig } from '../config/gateway.config';
 import type { SocketServerRef } from '../socket/socket-server.ref';
-import { RoomFanoutService } from './room-fanout.service';
+import { mergeWindowFor, RoomFanoutService } from './room-fanout.service';
 
 const d = (roomId: string, seq: number) => danmakuFixture({ roomId, seq });
 
@@ -57,5 +57,14 @@ describe('RoomFanoutService: the adaptive merge window', () => {
       ['new', [1]],
     ]);
     expect(fanout.broadcastMark('r')).toEqual({ seq: 1, epoch: 'new' });
+  });
+});
+
+describe('mergeWindowFor: the window grows only when the event loop lacks headroom', () => {
+  it('stays at its base up to 60 % busy, then grows in proportion, to the cap when never idle', () => {
+    expect([0, 0.3, 0.6].map((u) => mergeWindowFor(u, 50, 250))).toEqual([50, 50, 50]);
+    expect([0.7, 0.8, 0.9].map((u) => mergeWindowFor(u, 50, 250))).toEqual([100, 150, 200]);
+    expect([1, 1.2].map((u) => mergeWindowFor(u, 50, 250))).toEqual([250, 250]);
+    expect(mergeWindowFor(1, 50, 50)).toBe(50);
   });
 });

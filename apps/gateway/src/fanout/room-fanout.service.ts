@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { liveRoom, type Danmaku, type DanmakuAccepted } from '@danmaku/contracts';
 import { MetricsService } from '@danmaku/platform';
@@ -27,22 +27,36 @@ export interface BroadcastMark {
 /** A room unheard of for this long is forgotten (its marks are then unknown again). */
 const FORGET_AFTER_MS = 10 * 60_000;
 
+/** Up to this share of wall time busy, the event loop has headroom and the window stays at its base. */
+export const CALM_UTILIZATION = 0.6;
+
+/**
+ * The merge window for an event loop busy `utilization` (0–1) of the time: `base` while it
+ * has headroom, then growing in proportion to the excess, to `max` when it is never idle.
+ * A loop that is busy because the machine is short of CPU counts too (the time waiting to
+ * be scheduled is not idle time).
+ */
+export function mergeWindowFor(utilization: number, base: number, max: number): number {
+  const excess = Math.min(1, Math.max(0, (utilization - CALM_UTILIZATION) / (1 - CALM_UTILIZATION)));
+  return Math.round(base + (max - base) * excess);
+}
+
 /**
  * Writes each room's accepted danmaku to this instance's sockets, in seq order, once each.
  *
  * Adaptive merging (ADR 0006): a room that has not sent a frame within the current window
  * gets its danmaku at once; a busier one is merged into one `danmaku:batch` per window, so
  * a viewer gets at most ~1000/window frames per second and each frame is encoded once for
- * the whole room. The window is GATEWAY_MERGE_WINDOW_MS while the event loop keeps up and
- * grows with its delay (up to GATEWAY_MERGE_WINDOW_MAX_MS) when it does not: fewer, larger
- * frames cost less per danmaku.
+ * the whole room. The window is GATEWAY_MERGE_WINDOW_MS while the event loop has headroom
+ * and grows with its utilization (up to GATEWAY_MERGE_WINDOW_MAX_MS) when it has not:
+ * fewer, larger frames cost less per danmaku.
  *
  * Nothing here holds up the Kafka consumer: enqueue returns at once.
  */
 @Injectable()
 export class RoomFanoutService implements OnModuleInit, OnApplicationShutdown {
   private readonly rooms = new Map<string, RoomStream>();
-  private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  private utilizationMark: EventLoopUtilization = performance.eventLoopUtilization();
   private windowMs: number;
   private tuner?: NodeJS.Timeout;
   private readonly batchItems;
@@ -74,20 +88,19 @@ export class RoomFanoutService implements OnModuleInit, OnApplicationShutdown {
     );
     this.windowGauge = metrics.gauge(
       'gateway_merge_window_ms',
-      'Current merge window (grows with event-loop delay)',
+      'Current merge window (grows with event-loop utilization)',
     );
     this.windowGauge.set(this.windowMs);
   }
 
   onModuleInit(): void {
-    this.loopDelay.enable();
+    this.utilizationMark = performance.eventLoopUtilization();
     this.tuner = setInterval(() => this.tune(), 1000);
     this.tuner.unref();
   }
 
   onApplicationShutdown(): void {
     if (this.tuner) clearInterval(this.tuner);
-    this.loopDelay.disable();
     for (const [roomId, s] of this.rooms) this.flush(roomId, s);
   }
 
@@ -151,14 +164,14 @@ export class RoomFanoutService implements OnModuleInit, OnApplicationShutdown {
     for (const d of items) this.latency.observe((now - d.sentAt) / 1000);
   }
 
-  /** Once a second: size the window from the event loop's delay; forget rooms long quiet. */
+  /** Once a second: size the window from the event loop's utilization; forget rooms long quiet. */
   private tune(): void {
     const { GATEWAY_MERGE_WINDOW_MS: base, GATEWAY_MERGE_WINDOW_MAX_MS: max } = this.config;
-    const delayMs = this.loopDelay.mean / 1e6;
-    this.loopDelay.reset();
-    // Within ~10 ms of delay the loop keeps up; beyond, widen the window in proportion.
-    const target = Math.min(max, Math.max(base, Math.round(base * (delayMs / 10))));
-    this.windowMs = Number.isFinite(target) ? target : base;
+    const { utilization } = performance.eventLoopUtilization(this.utilizationMark);
+    this.utilizationMark = performance.eventLoopUtilization();
+    // Halfway to the target each second: a burst does not swing the window back and forth.
+    const target = mergeWindowFor(utilization, base, max);
+    this.windowMs = Math.round((this.windowMs + target) / 2);
     this.windowGauge.set(this.windowMs);
     const now = Date.now();
     for (const [roomId, s] of this.rooms) {

@@ -2,6 +2,7 @@ import { Inject } from '@nestjs/common';
 import { WebSocketGateway, type OnGatewayDisconnect, type OnGatewayInit } from '@nestjs/websockets';
 import type { Logger } from 'pino';
 import {
+  CLIENT_COMMANDS,
   authRefreshPayloadSchema,
   danmakuSendPayloadSchema,
   liveRoom,
@@ -9,7 +10,6 @@ import {
   roomJoinPayloadSchema,
   roomLeavePayloadSchema,
   type AuthRefreshAck,
-  type ClientToServerEvents,
   type DanmakuSendAck,
   type RoomJoinAck,
   type RoomLeaveAck,
@@ -35,16 +35,15 @@ import { RoomService } from './room.service';
 @WebSocketGateway()
 export class RoomGateway implements OnGatewayInit, OnGatewayDisconnect {
   private readonly connections;
-  /** Every client command (CLIENT_COMMANDS) and its handler; anything else is refused. */
-  private readonly handlers: ReadonlyMap<string, CommandHandler> = new Map<
-    keyof ClientToServerEvents,
-    CommandHandler
-  >([
-    ['room:join', (socket, body) => this.join(socket, body)],
-    ['room:leave', (socket, body) => this.leave(socket, body)],
-    ['danmaku:send', (socket, body) => this.send(socket, body)],
-    ['auth:refresh', (socket, body) => this.refresh(socket, body)],
-  ]);
+  /** Every client command (CLIENT_COMMANDS, all of them: checked by the compiler) and its handler. */
+  private readonly handlers: ReadonlyMap<string, CommandHandler> = new Map(
+    Object.entries({
+      'room:join': (socket, body) => this.join(socket, body),
+      'room:leave': (socket, body) => this.leave(socket, body),
+      'danmaku:send': (socket, body) => this.send(socket, body),
+      'auth:refresh': (socket, body) => this.refresh(socket, body),
+    } satisfies Record<keyof typeof CLIENT_COMMANDS, CommandHandler>),
+  );
   /** Per socket: settles when its latest message was handed to the publisher (keeps send order). */
   private readonly sendTurns = new WeakMap<ViewerSocket, Promise<void>>();
 

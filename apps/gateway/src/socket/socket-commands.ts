@@ -30,8 +30,8 @@ export class SocketCommands {
 
   /**
    * Runs `packet` (`[event, ...args, ack?]`) with its handler and answers through its ack,
-   * if it has one. As Socket.IO hands them over: one argument is the payload, several are an
-   * array (which no command's schema accepts).
+   * if it has one. The payload as Nest's adapter made it: none is `undefined`, one is itself,
+   * several are an array (which no command's schema accepts).
    */
   dispatch(socket: ViewerSocket, packet: unknown[], handlers: ReadonlyMap<string, CommandHandler>): void {
     const event = String(packet[0]);
@@ -41,7 +41,7 @@ export class SocketCommands {
     const args = packet.slice(1, ack ? -1 : undefined);
     const handler = handlers.get(event);
     const answer = handler
-      ? this.run(socket, event, () => handler(socket, args.length === 1 ? args[0] : args))
+      ? this.run(socket, event, () => handler(socket, args.length <= 1 ? args[0] : args))
       : this.limits.refuseInvalid(socket, {
           code: 'INVALID_PAYLOAD',
           message: `Unknown event: ${event.slice(0, 64)}`,

@@ -111,7 +111,7 @@ export class DecisionService {
     const recorded = await this.store.record(requests, heartbeat);
 
     const outcome: BatchOutcome = { accepted: [], rejected: [] };
-    const fresh: boolean[] = [];
+    const redelivered: Danmaku[] = [];
     const seen = new Set<string>();
     recorded.forEach(({ decision, fresh: isFresh }, i) => {
       const sub = submissions[i];
@@ -120,14 +120,14 @@ export class DecisionService {
       seen.add(sub.id);
       this.count(decision, isFresh, sub.sentAt);
       if (decision.outcome === 'accepted') {
-        outcome.accepted.push(toAccepted(sub, decision));
-        fresh.push(isFresh);
+        const accepted = toAccepted(sub, decision);
+        outcome.accepted.push(accepted);
+        if (!isFresh) redelivered.push(accepted.danmaku);
       } else outcome.rejected.push(toRejected(sub, decision));
     });
     // Before publishing, whatever a gateway broadcasts is in the catch-up buffer: the script
     // appended the fresh ones; a redelivered one is appended again (a no-op unless the
     // buffer lost it), with its stored seq and session.
-    const redelivered = outcome.accepted.filter((a, i) => !fresh[i]).map((a) => a.danmaku);
     if (redelivered.length > 0) await this.recent.append(redelivered);
     await this.events.publish(outcome.accepted, outcome.rejected);
     stopTimer();
@@ -151,14 +151,15 @@ function rejected(r: Rejection, decidedAt: number): RejectedDecision {
 
 /** A seq no decision has: marks where the script puts the real one. */
 const SEQ_MARK = -1;
+const SEQ_FIELD = `"seq":`;
 const NO_RECENT = { head: '', tail: '' };
 
 /** The buffered danmaku's JSON split around its seq (the JSON text of SEQ_MARK). */
 function recentAround(d: Danmaku): DecisionRequest['recent'] {
   const json = JSON.stringify(d);
   // Only the key can match: quotes inside string values are escaped.
-  const at = json.indexOf(`"seq":${SEQ_MARK}`);
-  return { head: json.slice(0, at + 6), tail: json.slice(at + 6 + String(SEQ_MARK).length) };
+  const at = json.indexOf(`${SEQ_FIELD}${SEQ_MARK}`) + SEQ_FIELD.length;
+  return { head: json.slice(0, at), tail: json.slice(at + String(SEQ_MARK).length) };
 }
 
 function toAccepted(

@@ -46,7 +46,9 @@ return added
 /**
  * Each room's recent-history buffer, written where `seq` is assigned. Appending before the
  * decisions are published means a gateway that receives a danmaku can always find it here
- * too, and the buffer does not depend on which gateway broadcast what.
+ * too, and the buffer does not depend on which gateway broadcast what. A fresh decision is
+ * appended by the decision script itself (DecisionStoreRepository, same rule: above the last
+ * seq only, trimmed, idle expiry); this appends the redelivered ones, with their stored seq.
  */
 @Injectable()
 export class RecentBufferRepository {

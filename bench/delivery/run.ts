@@ -22,6 +22,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { onStopSignals } from '@danmaku/process';
 import { dropNamespace } from '@danmaku/testing';
 import { Worker } from './loadgen-pool';
 import { makePlan, SCENARIOS, type Plan, type ScenarioName, type SystemName } from './plan';
@@ -269,19 +270,15 @@ async function main(): Promise<void> {
       process.exit(code);
     })());
 
-  // npm relays one Ctrl-C twice: a repeat within 1.5 s is the same one; a later one kills at once.
-  let firstSignalAt = 0;
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(sig, () => {
-      if (firstSignalAt && Date.now() - firstSignalAt < 1500) return;
-      if (firstSignalAt) {
-        killAllNow();
-        process.exit(130);
-      }
-      firstSignalAt = Date.now();
-      void finish(130, `${sig}: interrupted; cleaning up (Ctrl-C again to kill everything at once)`);
-    });
-  }
+  // Ctrl-C cleans up; Ctrl-C again kills everything at once.
+  onStopSignals({
+    stop: (sig) =>
+      void finish(130, `${sig}: interrupted; cleaning up (Ctrl-C again to kill everything at once)`),
+    kill: () => {
+      killAllNow();
+      process.exit(130);
+    },
+  });
   process.on('exit', killAllNow);
   // Bounded time: a run that hangs somewhere still ends, reports what it has, and cleans up.
   const deadlineMs = args.quick ? 15 * 60_000 : 45 * 60_000;

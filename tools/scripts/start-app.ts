@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { onStopSignals } from '@danmaku/process';
 import { ROOT, UserError, logger, runCli } from '../infra/cli';
 import { localBin, run } from '../infra/processes';
 import { APPS, WEB, mainFile, type AppPort } from './apps';
@@ -59,26 +60,23 @@ async function main([app, ...rest]: string[]): Promise<number> {
       // gone
     }
   };
-  // A repeat within 1.5s is the same Ctrl-C delivered twice (e.g. via npm), not "force".
-  let signals = 0;
-  let firstSignalAt = 0;
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(sig, () => {
-      if (firstSignalAt && Date.now() - firstSignalAt < 1500) return;
-      firstSignalAt ||= Date.now();
-      signals++;
-      signalGroup(signals > 1 ? 'SIGKILL' : 'SIGTERM');
-    });
-  }
+  // Ctrl-C stops the app gracefully (SIGTERM to its group), Ctrl-C again kills it.
+  let signalled = false;
+  onStopSignals({
+    stop: () => {
+      signalled = true;
+      signalGroup('SIGTERM');
+    },
+    kill: () => signalGroup('SIGKILL'),
+  });
   process.on('exit', () => {
     if (child.exitCode === null && child.signalCode === null) signalGroup('SIGKILL');
   });
   return new Promise((resolvePromise, reject) => {
     child.on('error', (e) => reject(new UserError(`could not start ${app}: ${e.message}`)));
     child.on('exit', (code, signal) => {
-      if (signals === 0 && code !== 0)
-        log.error(`exited with ${signal ? `signal ${signal}` : `code ${code}`}`);
-      resolvePromise(code ?? (signals > 0 ? 0 : 1));
+      if (!signalled && code !== 0) log.error(`exited with ${signal ? `signal ${signal}` : `code ${code}`}`);
+      resolvePromise(code ?? (signalled ? 0 : 1));
     });
   });
 }

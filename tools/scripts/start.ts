@@ -24,6 +24,7 @@ import { join } from 'node:path';
 
 import {
   ProcessNotReadyError,
+  onStopSignals,
   prefixedOutput,
   startProcess,
   type ManagedProcess,
@@ -233,21 +234,15 @@ async function main(argv: string[]): Promise<never> {
   };
 
   // The apps run in their own process groups: a terminal Ctrl-C reaches only us, and each app
-  // gets exactly one SIGTERM from stopAll (NestJS shuts down gracefully on it). A repeat
-  // within 1.5 s is the same Ctrl-C delivered twice (e.g. via npm), not "force".
-  let firstSignalAt = 0;
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(sig, () => {
-      if (firstSignalAt && Date.now() - firstSignalAt < 1500) return;
-      if (firstSignalAt) {
-        log.warn('second signal: killing the apps now');
-        for (const p of procs) p.killNow();
-        process.exit(130);
-      }
-      firstSignalAt = Date.now();
-      void stopAll(0, `${sig} received (Ctrl-C again to kill the apps immediately)`);
-    });
-  }
+  // gets exactly one SIGTERM from stopAll (NestJS shuts down gracefully on it).
+  onStopSignals({
+    stop: (sig) => void stopAll(0, `${sig} received (Ctrl-C again to kill the apps immediately)`),
+    kill: () => {
+      log.warn('second signal: killing the apps now');
+      for (const p of procs) p.killNow();
+      process.exit(130);
+    },
+  });
   process.on('exit', () => procs.forEach((p) => p.killNow()));
 
   log.info(

@@ -1,3 +1,4 @@
+import { generateKeyPairSync, KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -303,6 +304,40 @@ describe('TokenVerifier (local key resolver)', () => {
       .sign(publicBytes);
     expect((await refusal(verifier, forged)).code).toBe('UNAUTHORIZED');
     await expect(verifier.verify(await sign(key))).resolves.toMatchObject({ role: 'user' });
+  });
+
+  it('refuses an EdDSA token when the key source hands out anything but an Ed25519 public key', async () => {
+    const key = await newKey();
+    const token = await sign(key);
+    const { publicKey: ecKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const { privateKey: edPrivate } = generateKeyPairSync('ed25519');
+    for (const wrong of [ecKey, edPrivate, new Uint8Array(32), 'a string']) {
+      const verifier = new TokenVerifier({
+        keys: async () => wrong as never,
+        issuer: ISSUER,
+        audience: AUDIENCE,
+      });
+      expect((await refusal(verifier, token)).code).toBe('UNAUTHORIZED');
+    }
+  });
+
+  it('takes the key as a WebCrypto key, a KeyObject or a JWK, and checks every token against it', async () => {
+    const key = await newKey();
+    for (const given of [key.publicKey, KeyObject.from(key.publicKey), key.jwk]) {
+      const verifier = new TokenVerifier({
+        keys: async () => given as never,
+        issuer: ISSUER,
+        audience: AUDIENCE,
+      });
+      // Twice with the same key object: nothing kept from the first check lets a second token through unchecked.
+      await expect(verifier.verify(await sign(key))).resolves.toMatchObject({ userId: 'u-1' });
+      await expect(
+        verifier.verify(await sign(key, { claims: { ...validClaims, sid: 's-2' } })),
+      ).resolves.toMatchObject({ sessionId: 's-2' });
+      const [header, payload, signature] = (await sign(key)).split('.');
+      const tampered = `${header}.${b64({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), role: 'admin' })}.${signature}`;
+      expect((await refusal(verifier, tampered)).code).toBe('UNAUTHORIZED');
+    }
   });
 
   it('passes on a DomainException from the resolver (e.g. keys not loaded yet)', async () => {

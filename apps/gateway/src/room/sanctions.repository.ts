@@ -25,8 +25,11 @@ export class SanctionsRepository {
   async of(roomId: string, userId: string, now = Date.now()): Promise<UserSanctions> {
     // Shared with the other callers of this turn (a join storm reads thousands at once).
     const res = await turnPipeline(this.redis, (p) => SanctionsRepository.queue(p, roomId, userId));
+    // A read that failed says nothing about the user: fail closed (the join answers
+    // UNAVAILABLE, retry later) rather than let a banned user in, as the send gate does.
+    for (const [err] of res) if (err) throw err;
     return SanctionsRepository.read(
-      res.map(([err, v]) => (err ? null : (v as string | null))),
+      res.map(([, v]) => v as string | null),
       now,
     );
   }

@@ -8,6 +8,7 @@ import type { ProfileSummary } from './profile';
 import type { ProcUsage } from './procs';
 import { capacityOf, type ConnectionsResult, type StepResult } from './scenarios';
 import { fmtNumber, lineChart } from './svg';
+import { describeCalibration, type Calibration } from './calibrate';
 
 type PerSystem<T> = Partial<Record<SystemName, T>>;
 
@@ -537,6 +538,13 @@ export function writeReport(dir: string, stamp: string, r: BenchResults): { json
       `Commit \`${r.commit ?? 'unknown'}\`, namespace \`${r.namespace}\`. Everything (Kafka, Redis, both systems, the load generators) ran on this machine.`,
   );
   md.push('');
+  const calibration = m['calibration'] as Calibration | undefined;
+  if (calibration) {
+    md.push(
+      `Machine calibration (compare it before comparing runs from different machines): ${describeCalibration(calibration)}.`,
+    );
+    md.push('');
+  }
   md.push(
     '**Systems.** *ours*: auth, moderation, replay and two gateway instances from `dist/apps` (every danmaku goes gateway → Kafka → moderation → Kafka → gateway → viewers). ' +
       '*baseline*: two plain Socket.IO servers with `@socket.io/redis-adapter` (ioredis); every `danmaku:send` is checked and `io.to(room).emit(...)`-ed at once (bench/delivery/baseline-server.ts).',

@@ -39,6 +39,7 @@ import {
   type Tracked,
 } from './procs';
 import { summarizeProfiles } from './profile';
+import { calibrate, describeCalibration } from './calibrate';
 import { writeReport, type BenchResults } from './report';
 import * as scenarios from './scenarios';
 import { startBaseline, startOurStack, trackInfra, type Infra } from './stack';
@@ -288,6 +289,9 @@ async function main(): Promise<void> {
     `delivery benchmark (${results.mode}) — scenarios ${args.scenarios.join(', ')}; systems ${args.systems.join(', ')}; namespace ${namespace}`,
   );
   say(`load average ${results.machine['loadStart']}`);
+  const calibration = await calibrate();
+  results.machine['calibration'] = calibration;
+  say(`machine calibration: ${describeCalibration(calibration)}`);
   const stale = reapStaleRun(say);
   if (stale) {
     say(`dropping namespace ${stale} left over by an earlier run …`);

@@ -3,6 +3,7 @@ import { topicName, type TopicDefinition } from '@danmaku/contracts';
 import { BrokerProbe } from './broker-probe';
 import { DeadLetterPublisher } from './dead-letter';
 import { silentLogger, type KafkaLogger } from './logger';
+import { fixLoadedKafkajs } from './request-queue-fix';
 
 export interface KafkaClientOptions {
   brokers: string[];
@@ -35,6 +36,8 @@ export class KafkaClient {
     this.namespace = options.namespace ?? '';
     this.logger = options.logger ?? silentLogger;
     const log = this.logger;
+    // Before any connection exists: kafkajs' idle 1 ms timer loop (see request-queue-fix.ts).
+    fixLoadedKafkajs((message) => log.warn({}, message));
     this.kafka = new Kafka({
       clientId: options.clientId,
       brokers: options.brokers,

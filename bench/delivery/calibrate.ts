@@ -64,10 +64,16 @@ function reply(socket: Socket, bytes: number): Promise<Buffer> {
   });
 }
 
-export async function calibrate(): Promise<Calibration> {
+/** Measures; rejects (and leaves no process behind) if the ping-pong has not finished in `timeoutMs`. */
+export async function calibrate(timeoutMs = 30_000): Promise<Calibration> {
   const jsLoopMs = jsLoop();
   const child = spawn(process.execPath, ['-e', ECHO_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
   let socket: Socket | undefined;
+  // Killing the echo process (and the socket) makes whatever is awaited reject.
+  const deadline = setTimeout(() => {
+    socket?.destroy(new Error(`calibration did not finish in ${timeoutMs} ms`));
+    child.kill();
+  }, timeoutMs);
   try {
     const port = await new Promise<number>((resolve, reject) => {
       child.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
@@ -109,6 +115,7 @@ export async function calibrate(): Promise<Calibration> {
       pingPongCpuUs: Math.round((own.user + own.system + theirs) / ROUND_TRIPS),
     };
   } finally {
+    clearTimeout(deadline);
     socket?.destroy();
     child.kill();
   }

@@ -26,6 +26,7 @@ import { MODERATION_CONFIG, type ModerationConfig } from './config/moderation.co
 import { DanmakuController } from './danmaku/danmaku.controller';
 import { DanmakuService } from './danmaku/danmaku.service';
 import { DecideConsumer } from './decision/decide.consumer';
+import { DecisionContextCache } from './decision/decision-context.cache';
 import { DecisionContextRepository } from './decision/decision-context.repository';
 import { DECISION_POLICY, DecisionPolicy } from './decision/decision-policy.service';
 import { DecisionStoreRepository } from './decision/decision-store.repository';
@@ -97,6 +98,7 @@ export class AppModule {
           }),
         },
         DecisionContextRepository,
+        DecisionContextCache,
         DecisionStoreRepository,
         RecentBufferRepository,
         DecisionMetrics,

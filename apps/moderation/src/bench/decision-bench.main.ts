@@ -22,6 +22,7 @@ import { TermSetCache } from '../blocked-terms/term-set.cache';
 import { Clock } from '../common/clock';
 import { modKeys } from '../common/moderation-keys';
 import { loadModerationConfig } from '../config/moderation.config';
+import { DecisionContextCache } from '../decision/decision-context.cache';
 import { DecisionContextRepository } from '../decision/decision-context.repository';
 import { DecisionPolicy } from '../decision/decision-policy.service';
 import { DecisionStoreRepository } from '../decision/decision-store.repository';
@@ -104,7 +105,7 @@ export async function measureDecisionPath(input: DecisionBenchInput): Promise<De
     const noPublish = { publish: async () => undefined };
     const metrics = new DecisionMetrics(new MetricsService());
     const service = new DecisionService(
-      new DecisionContextRepository(redis),
+      new DecisionContextCache(new DecisionContextRepository(redis), new Clock()),
       new DecisionStoreRepository(redis, config),
       new RecentBufferRepository(redis, config),
       noPublish as unknown as DecisionEventsRepository,

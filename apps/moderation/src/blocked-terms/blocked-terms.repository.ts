@@ -3,6 +3,7 @@ import type Redis from 'ioredis';
 import type { Result } from 'ioredis';
 import type { BlockedTermView } from '@danmaku/contracts';
 import { REDIS } from '@danmaku/platform';
+import { newContextToken } from '../common/context-token';
 import { modKeys } from '../common/moderation-keys';
 import { parseStored } from '../common/redis-json';
 import { execOrThrow } from '../common/redis-pipeline';
@@ -14,27 +15,32 @@ declare module 'ioredis' {
       termsKey: string,
       indexKey: string,
       versionKey: string,
+      contextKey: string,
       canonical: string,
       termId: string,
       json: string,
+      token: string,
     ): Result<string | null, Context>;
     modRemoveTerm(
       termsKey: string,
       indexKey: string,
       versionKey: string,
+      contextKey: string,
       termId: string,
+      token: string,
     ): Result<string | null, Context>;
   }
 }
 
-// Term set, duplicate index and version change together, so a decision that sees a
-// version also sees exactly that set.
+// Term set, duplicate index, version and the scope's context token (KEYS[4], ARGV: the new
+// token last) change together, so a decision that sees a version also sees exactly that set.
 const ADD_TERM_LUA = `
 local existing = redis.call('HGET', KEYS[2], ARGV[1])
 if existing then return existing end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
 redis.call('INCR', KEYS[3])
+redis.call('SET', KEYS[4], ARGV[4])
 return false
 `;
 const REMOVE_TERM_LUA = `
@@ -46,6 +52,7 @@ if ok and type(t) == 'table' and type(t.canonical) == 'string' then
 end
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('INCR', KEYS[3])
+redis.call('SET', KEYS[4], ARGV[2])
 return json
 `;
 
@@ -53,8 +60,8 @@ return json
 @Injectable()
 export class BlockedTermsRepository {
   constructor(@Inject(REDIS) private readonly redis: Redis) {
-    this.redis.defineCommand('modAddTerm', { numberOfKeys: 3, lua: ADD_TERM_LUA });
-    this.redis.defineCommand('modRemoveTerm', { numberOfKeys: 3, lua: REMOVE_TERM_LUA });
+    this.redis.defineCommand('modAddTerm', { numberOfKeys: 4, lua: ADD_TERM_LUA });
+    this.redis.defineCommand('modRemoveTerm', { numberOfKeys: 4, lua: REMOVE_TERM_LUA });
   }
 
   /** Adds the term unless one with the same canonical form exists; returns that one's id then. */
@@ -67,9 +74,11 @@ export class BlockedTermsRepository {
       modKeys.terms(roomId),
       modKeys.termIndex(roomId),
       modKeys.termsVersion(roomId),
+      modKeys.context(roomId),
       canonical,
       term.termId,
       JSON.stringify({ ...term, canonical }),
+      newContextToken(),
     );
     return { existingTermId: existing ?? null };
   }
@@ -80,7 +89,9 @@ export class BlockedTermsRepository {
       modKeys.terms(roomId),
       modKeys.termIndex(roomId),
       modKeys.termsVersion(roomId),
+      modKeys.context(roomId),
       termId,
+      newContextToken(),
     );
     const stored = parseStored(storedTermSchema, json);
     return stored ? toView(stored) : null;

@@ -21,6 +21,14 @@ export const modKeys = {
   /** String counter bumped with every change of the term set (decision caches compare it). */
   termsVersion: (roomId: string | null) =>
     roomId === null ? 'mod:site:terms:version' : `mod:room:${roomId}:terms:version`,
+  /**
+   * String: a random token replaced in the same atomic write as every change of what a
+   * decision reads of the scope (settings, live and ended sessions, terms, bans, mutes;
+   * `null` = site-wide bans and terms). Deciders cache that state under the token, and the
+   * decision script refuses a message whose room or site token moved on (see
+   * DecisionContextCache). Written with `newContextToken()`.
+   */
+  context: (roomId: string | null) => (roomId === null ? 'mod:site:context' : `mod:room:${roomId}:context`),
   /** Hash userId → JSON SanctionView. `null` roomId = site-wide (bans only). */
   bans: (roomId: string | null) => (roomId === null ? 'mod:site:bans' : `mod:room:${roomId}:bans`),
   mutes: (roomId: string) => `mod:room:${roomId}:mutes`,

@@ -19,68 +19,101 @@ import {
   storedSettingsSchema,
 } from '../common/stored-shapes';
 
-export interface RoomSnapshot {
+/** What decisions read of one room, as of `token` (its `modKeys.context` value, '' if absent). */
+export interface RoomState {
+  token: string;
   settings: RoomSettings;
   live: LiveSession | null;
   lastEnded: EndedSessionView | null;
   termsVersion: string;
-  bans: Map<string, SanctionView>;
-  mutes: Map<string, SanctionView>;
 }
 
-export interface BatchSnapshot {
-  rooms: Map<string, RoomSnapshot>;
-  siteBans: Map<string, SanctionView>;
-  siteTermsVersion: string;
+/** A sender's room sanctions (null: none stored). */
+export interface UserSanctions {
+  ban: SanctionView | null;
+  mute: SanctionView | null;
 }
 
-/** Reads what a batch of decisions needs in one round trip. */
+export interface RoomRead extends RoomState {
+  /** The sanctions of the users asked for, as of the same token. */
+  users: Map<string, UserSanctions>;
+}
+
+/** What decisions read site-wide, as of `token`. */
+export interface SiteRead {
+  token: string;
+  termsVersion: string;
+  /** The site bans of the users asked for (null: none). */
+  bans: Map<string, SanctionView | null>;
+}
+
+/**
+ * Reads decision context from Redis: each scope's state together with its context token, in
+ * one MULTI (so the token names exactly the state read with it) and one round trip for all
+ * the rooms and the site. DecisionContextCache keeps what it reads.
+ */
 @Injectable()
 export class DecisionContextRepository {
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
 
-  /** `senders`: the userIds that submitted, per room. */
-  async snapshot(senders: Map<string, string[]>): Promise<BatchSnapshot> {
-    const p = this.redis.pipeline();
-    const allUsers = [...new Set([...senders.values()].flat())];
-    p.get(modKeys.termsVersion(null));
-    p.hmget(modKeys.bans(null), ...allUsers);
-    const rooms = [...senders.keys()];
-    for (const roomId of rooms) {
-      const users = senders.get(roomId) ?? [];
-      p.get(sharedRedisKeys.roomSettings(roomId));
-      p.get(sharedRedisKeys.roomLive(roomId));
-      p.lindex(modKeys.sessions(roomId), 0);
-      p.get(modKeys.termsVersion(roomId));
-      p.hmget(modKeys.bans(roomId), ...users);
-      p.hmget(modKeys.mutes(roomId), ...users);
+  /**
+   * `rooms`: roomId → the users whose room sanctions to read; `siteUsers`: the users whose
+   * site bans to read, or null to leave the site out.
+   */
+  async read(
+    rooms: Map<string, string[]>,
+    siteUsers: string[] | null,
+  ): Promise<{ rooms: Map<string, RoomRead>; site: SiteRead | null }> {
+    if (rooms.size === 0 && siteUsers === null) return { rooms: new Map(), site: null };
+    const m = this.redis.multi();
+    if (siteUsers !== null) {
+      m.get(modKeys.context(null)).get(modKeys.termsVersion(null));
+      if (siteUsers.length > 0) m.hmget(modKeys.bans(null), ...siteUsers);
     }
-    const results = await execOrThrow(p);
+    for (const [roomId, users] of rooms) {
+      m.get(modKeys.context(roomId))
+        .get(sharedRedisKeys.roomSettings(roomId))
+        .get(sharedRedisKeys.roomLive(roomId))
+        .lindex(modKeys.sessions(roomId), 0)
+        .get(modKeys.termsVersion(roomId));
+      if (users.length > 0) m.hmget(modKeys.bans(roomId), ...users).hmget(modKeys.mutes(roomId), ...users);
+    }
+    const results = await execOrThrow(m);
     let i = 0;
     const next = () => results[i++];
-    const siteTermsVersion = (next() as string | null) ?? '0';
-    const siteBans = sanctionsByUser(allUsers, next() as (string | null)[]);
-    const out = new Map<string, RoomSnapshot>();
-    for (const roomId of rooms) {
-      const users = senders.get(roomId) ?? [];
-      out.set(roomId, {
+    let site: SiteRead | null = null;
+    if (siteUsers !== null) {
+      site = {
+        token: (next() as string | null) ?? '',
+        termsVersion: (next() as string | null) ?? '0',
+        bans: new Map(),
+      };
+      const raws = siteUsers.length > 0 ? (next() as (string | null)[]) : [];
+      siteUsers.forEach((userId, k) => site?.bans.set(userId, sanction(raws[k])));
+    }
+    const out = new Map<string, RoomRead>();
+    for (const [roomId, users] of rooms) {
+      const room: RoomRead = {
+        token: (next() as string | null) ?? '',
         settings: parseStored(storedSettingsSchema, next() as string | null) ?? DEFAULT_ROOM_SETTINGS,
         live: parseStored(storedLiveSchema, next() as string | null),
         lastEnded: parseStored(storedEndedSessionSchema, next() as string | null),
         termsVersion: (next() as string | null) ?? '0',
-        bans: sanctionsByUser(users, next() as (string | null)[]),
-        mutes: sanctionsByUser(users, next() as (string | null)[]),
-      });
+        users: new Map(),
+      };
+      if (users.length > 0) {
+        const bans = next() as (string | null)[];
+        const mutes = next() as (string | null)[];
+        users.forEach((userId, k) =>
+          room.users.set(userId, { ban: sanction(bans[k]), mute: sanction(mutes[k]) }),
+        );
+      }
+      out.set(roomId, room);
     }
-    return { rooms: out, siteBans, siteTermsVersion };
+    return { rooms: out, site };
   }
 }
 
-function sanctionsByUser(users: string[], raws: (string | null)[]): Map<string, SanctionView> {
-  const map = new Map<string, SanctionView>();
-  users.forEach((userId, idx) => {
-    const s = parseStored(storedSanctionSchema, raws[idx]);
-    if (s) map.set(userId, s);
-  });
-  return map;
+function sanction(raw: string | null | undefined): SanctionView | null {
+  return parseStored(storedSanctionSchema, raw ?? null);
 }

@@ -6,13 +6,15 @@ import { sharedRedisKeys } from '@danmaku/contracts';
 import { REDIS } from '@danmaku/platform';
 import { modKeys } from '../common/moderation-keys';
 import { MODERATION_CONFIG, type ModerationConfig } from '../config/moderation.config';
-import { storedDecisionSchema, type DecisionRequest, type RecordedDecision } from './decision.types';
+import { storedDecisionSchema, type DecisionRequest, type RecordOutcome } from './decision.types';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     /**
-     * KEYS: 8 per message; ARGV: the decision TTL, a fresh epoch, the room idle TTL and the
-     * recent buffer's length, then 13 per message. Returns [fresh, json] per message.
+     * KEYS: the site context key, then 9 per message; ARGV: the decision TTL, a fresh epoch,
+     * the room idle TTL, the recent buffer's length and the site context token, then 14 per
+     * message. Returns [status, json] per message (status 1 fresh, 0 stored before, 2/3 the
+     * room's/site's context changed: not decided, json '').
      */
     modDecideMany(numKeys: number, ...keysThenArgs: string[]): Result<(number | string)[], Context>;
   }
@@ -27,13 +29,21 @@ declare module 'ioredis' {
  * in the buffer are stored together (one round trip per batch for both), and a crash between
  * this script and the Kafka publish only means the stored decision is published again.
  *
+ * A message not decided before is decided only if the room's and the site's context tokens
+ * are still the ones its static rules were evaluated under (`modKeys.context`: every write of
+ * settings, sessions, terms, bans or mutes replaces them); otherwise nothing is written for
+ * it and it comes back as stale, to be evaluated again on fresh state (DecisionService). So
+ * a cached context is never used past a change: the check and the decision are one step.
+ *
  * One call decides a chunk of messages (a call per message cost more in client overhead
- * than the rules themselves). Per message, KEYS are decision, seq, last-accepted,
- * recent-text and flood keys, then the room's epoch, recent buffer and its last seq;
- * ARGV (after the decision TTL, a fresh epoch, the room idle TTL and the buffer length) are
- * the static rejection JSON or '', the accepted JSON without its `{`, sentAt, id, slow-mode
- * ms, duplicate ms, flood max, flood window ms, the flood / slow-mode / duplicate rejection
- * JSONs, and the buffered danmaku's JSON before and after its seq.
+ * than the rules themselves). KEYS[1] is the site's context key; per message, KEYS are
+ * decision, seq, last-accepted, recent-text and flood keys, the room's epoch, recent buffer
+ * and its last seq, and the room's context key; ARGV (after the decision TTL, a fresh epoch,
+ * the room idle TTL, the buffer length and the site's expected context token) are the static
+ * rejection JSON or '', the accepted JSON without its `{`, sentAt, id, slow-mode ms,
+ * duplicate ms, flood max, flood window ms, the flood / slow-mode / duplicate rejection
+ * JSONs, the buffered danmaku's JSON before and after its seq, and the room's expected
+ * context token ('' = the key is absent).
  *
  * The accepted JSON is assembled by concatenation so the seq (an integer) never goes
  * through Lua's float formatting of big numbers.
@@ -43,23 +53,31 @@ local ttl = tonumber(ARGV[1])
 local freshEpoch = ARGV[2]
 local idleTtl = tonumber(ARGV[3])
 local keep = tonumber(ARGV[4])
+local siteCurrent = (redis.call('GET', KEYS[1]) or '') == ARGV[5]
+-- room context key -> its token (read once per call)
+local tokens = {}
 local out = {}
 -- recent-buffer key -> its last-seq key and the highest seq appended by this call
 local appended = {}
 local order = {}
-for m = 0, #KEYS / 8 - 1 do
-  local K = m * 8
-  local A = 4 + m * 13
+for m = 0, (#KEYS - 1) / 9 - 1 do
+  local K = 1 + m * 9
+  local A = 5 + m * 14
   local decisionKey = KEYS[K + 1]
   local function decide(json)
     redis.call('SET', decisionKey, json, 'EX', ttl)
     out[#out + 1] = 1
     out[#out + 1] = json
   end
+  local contextKey = KEYS[K + 9]
+  if tokens[contextKey] == nil then tokens[contextKey] = redis.call('GET', contextKey) or '' end
   local existing = redis.call('GET', decisionKey)
   if existing then
     out[#out + 1] = 0
     out[#out + 1] = existing
+  elseif not siteCurrent or tokens[contextKey] ~= ARGV[A + 14] then
+    out[#out + 1] = siteCurrent and 2 or 3
+    out[#out + 1] = ''
   elseif ARGV[A + 1] ~= '' then
     decide(ARGV[A + 1])
   else
@@ -144,8 +162,17 @@ export class DecisionStoreRepository {
     this.redis.defineCommand('modDecideMany', { lua: DECIDE_MANY_LUA });
   }
 
-  async record(requests: DecisionRequest[], onChunk?: () => Promise<void>): Promise<RecordedDecision[]> {
-    const out: RecordedDecision[] = [];
+  /**
+   * Decides `requests` in order; `siteToken` is the site context token their static rules
+   * saw. A request whose room or site context changed since comes back `{stale}`, undecided.
+   */
+  async record(
+    requests: DecisionRequest[],
+    siteToken: string,
+    onChunk?: () => Promise<void>,
+  ): Promise<RecordOutcome[]> {
+    const out: RecordOutcome[] = [];
+    const siteContext = modKeys.context(null);
     const ttl = String(this.config.MODERATION_DECISION_TTL_SEC);
     const idleTtl = String(this.config.MODERATION_ROOM_IDLE_TTL_SEC);
     const keep = String(this.config.MODERATION_RECENT_BUFFER);
@@ -156,8 +183,8 @@ export class DecisionStoreRepository {
       const pipeline = this.redis.pipeline();
       for (let c = i; c < Math.min(i + roundTrip, requests.length); c += PER_CALL) {
         const chunk = requests.slice(c, Math.min(c + PER_CALL, i + roundTrip, requests.length));
-        const keys: string[] = [];
-        const args: string[] = [ttl, freshEpoch, idleTtl, keep];
+        const keys: string[] = [siteContext];
+        const args: string[] = [ttl, freshEpoch, idleTtl, keep, siteToken];
         const json = memoJson();
         for (const r of chunk) this.scriptCall(r, keys, args, json);
         pipeline.modDecideMany(keys.length, ...keys, ...args);
@@ -168,8 +195,13 @@ export class DecisionStoreRepository {
         if (err) throw err;
         const replies = value as (number | string)[];
         for (let k = 0; k < replies.length; k += 2) {
+          const status = replies[k];
+          if (status === 2 || status === 3) {
+            out.push({ stale: status === 2 ? 'room' : 'site' });
+            continue;
+          }
           out.push({
-            fresh: replies[k] === 1,
+            fresh: status === 1,
             decision: storedDecisionSchema.parse(JSON.parse(replies[k + 1] as string)),
           });
         }
@@ -189,6 +221,7 @@ export class DecisionStoreRepository {
       sharedRedisKeys.roomEpoch(r.roomId),
       sharedRedisKeys.roomRecent(r.roomId),
       sharedRedisKeys.roomLastSeq(r.roomId),
+      modKeys.context(r.roomId),
     );
     args.push(
       r.rejectNow ? JSON.stringify(r.rejectNow) : '',
@@ -204,6 +237,7 @@ export class DecisionStoreRepository {
       json(r.ifDuplicate),
       r.recent.head,
       r.recent.tail,
+      r.contextToken,
     );
   }
 }

@@ -8,6 +8,7 @@ export class DecisionMetrics {
   readonly redelivered: Counter;
   readonly batchDuration: Histogram;
   readonly queueLatency: Histogram;
+  readonly staleContexts: Counter;
 
   constructor(metrics: MetricsService) {
     this.decisions = metrics.counter(
@@ -28,6 +29,10 @@ export class DecisionMetrics {
       'moderation_decision_latency_seconds',
       'From the gateway receiving a submission (sentAt) to its decision',
       [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    );
+    this.staleContexts = metrics.counter(
+      'moderation_stale_context_total',
+      'Submissions evaluated again because their room or site context changed during the decision',
     );
   }
 }

@@ -11,13 +11,13 @@ import { FilterTermMatcher } from '../blocked-terms/filter-term.matcher';
 import { TermSetCache } from '../blocked-terms/term-set.cache';
 import type { Clock } from '../common/clock';
 import type { DecisionEventsRepository } from '../messaging/decision-events.repository';
-import type { BatchSnapshot, DecisionContextRepository, RoomSnapshot } from './decision-context.repository';
+import type { BatchSnapshot, DecisionContextCache, RoomSnapshot } from './decision-context.cache';
 import { DecisionPolicy } from './decision-policy.service';
 import type { DecisionStoreRepository } from './decision-store.repository';
 import type { RecentBufferRepository } from './recent-buffer.repository';
 import { DecisionMetrics } from './decision.metrics';
 import { DecisionService } from './decision.service';
-import type { DecisionRequest, RecordedDecision, StoredDecision } from './decision.types';
+import type { DecisionRequest, RecordOutcome, StoredDecision } from './decision.types';
 
 const NOW = 1_700_000_100_000;
 
@@ -29,12 +29,17 @@ class FakeStore {
   decisions = new Map<string, StoredDecision>();
   seqs = new Map<string, number>();
   requests: DecisionRequest[] = [];
+  /** The scopes' current context tokens ('' = never written), as the script compares them. */
+  tokens = new Map<string, string>();
+  siteToken = '';
   constructor(private readonly recent: Danmaku[]) {}
-  async record(requests: DecisionRequest[]): Promise<RecordedDecision[]> {
-    return requests.map((r) => {
+  async record(requests: DecisionRequest[], siteToken: string): Promise<RecordOutcome[]> {
+    return requests.map((r): RecordOutcome => {
       this.requests.push(r);
       const existing = this.decisions.get(r.id);
       if (existing) return { decision: existing, fresh: false };
+      if (siteToken !== this.siteToken) return { stale: 'site' };
+      if (r.contextToken !== (this.tokens.get(r.roomId) ?? '')) return { stale: 'room' };
       let decision: StoredDecision;
       if (r.rejectNow) decision = r.rejectNow;
       else {
@@ -66,10 +71,13 @@ class FakeEvents {
 class FakeContext {
   rooms = new Map<string, Partial<RoomSnapshot>>();
   siteTermsVersion = '0';
+  siteToken = '';
+  invalidated: { rooms: string[]; site: boolean }[] = [];
   async snapshot(senders: Map<string, string[]>): Promise<BatchSnapshot> {
     const rooms = new Map<string, RoomSnapshot>();
     for (const roomId of senders.keys()) {
       rooms.set(roomId, {
+        token: '',
         settings: DEFAULT_ROOM_SETTINGS,
         live: null,
         lastEnded: null,
@@ -79,7 +87,10 @@ class FakeContext {
         ...this.rooms.get(roomId),
       });
     }
-    return { rooms, siteBans: new Map(), siteTermsVersion: this.siteTermsVersion };
+    return { rooms, siteBans: new Map(), siteTermsVersion: this.siteTermsVersion, siteToken: this.siteToken };
+  }
+  invalidate(rooms: Iterable<string>, site: boolean): void {
+    this.invalidated.push({ rooms: [...rooms], site });
   }
 }
 
@@ -126,7 +137,7 @@ function setup() {
     },
   };
   const service = new DecisionService(
-    context as unknown as DecisionContextRepository,
+    context as unknown as DecisionContextCache,
     store as unknown as DecisionStoreRepository,
     recentRepo as unknown as RecentBufferRepository,
     events as unknown as DecisionEventsRepository,
@@ -291,5 +302,57 @@ describe('DecisionService', () => {
     expect(recent).toEqual(events.accepted.map((a) => a.danmaku));
     expect(recent[0]).toMatchObject({ text: 'say "seq":-1 twice', seq: 1, sessionId: 's-1', offsetMs: 900 });
     expect(appended).toEqual([events.accepted.map((a) => a.danmaku)]);
+  });
+  it("evaluates a message again when its room context changed under it, with the room's later messages", async () => {
+    const { service, store, events, context } = setup();
+    // The cache still holds the room as it was (token '', no ban); Redis has moved on: the
+    // sender was banned (token 't2').
+    store.tokens.set('r1', 't2');
+    const a = submission('r1', 'first');
+    const b = submission('r1', 'second');
+    const other = submission('r2', 'elsewhere');
+    let reads = 0;
+    const snapshot = context.snapshot.bind(context);
+    context.snapshot = async (senders) => {
+      reads++;
+      // The second read sees what the ban wrote.
+      if (reads === 2)
+        context.rooms.set('r1', {
+          token: 't2',
+          bans: new Map([
+            ['u1', { userId: 'u1', roomId: 'r1', until: null, reason: null, createdAt: 1, createdBy: 'm' }],
+          ]),
+        });
+      return snapshot(senders);
+    };
+    await service.decideBatch([a, other, b]);
+    expect(context.invalidated).toEqual([{ rooms: ['r1'], site: false }]);
+    // Only the stale room's messages went round again, in order.
+    expect(store.requests.map((r) => r.id)).toEqual([a.id, other.id, b.id, a.id, b.id]);
+    expect(events.rejected.map((r) => [r.id, r.code])).toEqual([
+      [a.id, 'BANNED'],
+      [b.id, 'BANNED'],
+    ]);
+    expect(events.accepted.map((x) => x.danmaku.id)).toEqual([other.id]);
+  });
+
+  it('evaluates the whole batch again when the site context changed, and gives up after a few rounds', async () => {
+    const { service, store, context, events } = setup();
+    store.siteToken = 's2';
+    let reads = 0;
+    const snapshot = context.snapshot.bind(context);
+    context.snapshot = async (senders) => {
+      if (++reads === 2) context.siteToken = 's2';
+      return snapshot(senders);
+    };
+    const subs = [submission('r1', 'one'), submission('r2', 'two')];
+    await service.decideBatch(subs);
+    expect(context.invalidated).toEqual([{ rooms: [], site: true }]);
+    expect(events.accepted.map((x) => x.danmaku.id)).toEqual(subs.map((x) => x.id));
+
+    // A context that never settles fails the batch (the consumer retries it with backoff).
+    context.snapshot = snapshot;
+    context.siteToken = 'old';
+    await expect(service.decideBatch([submission('r3', 'three')])).rejects.toThrow(/context changed 5 times/);
   });
 });

@@ -5,18 +5,22 @@ import { Clock } from '../common/clock';
 import { TermSetCache } from '../blocked-terms/term-set.cache';
 import { TERM_MATCHER, type CompiledTerms, type TermMatcher } from '../blocked-terms/term-matcher';
 import { DecisionEventsRepository } from '../messaging/decision-events.repository';
-import { DecisionContextRepository } from './decision-context.repository';
+import { DecisionContextCache } from './decision-context.cache';
 import { DECISION_POLICY, DecisionPolicy } from './decision-policy.service';
 import { DecisionStoreRepository } from './decision-store.repository';
 import { RecentBufferRepository } from './recent-buffer.repository';
 import { DecisionMetrics } from './decision.metrics';
 import type {
   DecisionRequest,
+  RecordedDecision,
   RejectedDecision,
   Rejection,
   RoomContext,
   StoredDecision,
 } from './decision.types';
+
+/** Rounds of one batch whose context changed under them before the batch fails (and is retried). */
+const MAX_CONTEXT_ATTEMPTS = 5;
 
 export interface BatchOutcome {
   accepted: DanmakuAccepted[];
@@ -24,15 +28,17 @@ export interface BatchOutcome {
 }
 
 /**
- * Decides a partition batch of submissions: one Redis round trip for the rooms' state,
- * the static rules here, then one round trip of atomic scripts deciding the messages in
- * order (rate rules, seq, and the accepted ones appended to their rooms' recent buffers),
- * then one publish per topic. Safe to run again on the same batch: stored decisions win.
+ * Decides a partition batch of submissions: the rooms' context (cached under their context
+ * tokens, read in one round trip when not), the static rules here, then one round trip of
+ * atomic scripts deciding the messages in order (context tokens checked, rate rules, seq,
+ * and the accepted ones appended to their rooms' recent buffers), then one publish per
+ * topic. A busy room's batch thus costs one Redis round trip, not two. Safe to run again on
+ * the same batch: stored decisions win.
  */
 @Injectable()
 export class DecisionService {
   constructor(
-    private readonly context: DecisionContextRepository,
+    private readonly contexts: DecisionContextCache,
     private readonly store: DecisionStoreRepository,
     private readonly recent: RecentBufferRepository,
     private readonly events: DecisionEventsRepository,
@@ -46,15 +52,71 @@ export class DecisionService {
   async decideBatch(submissions: DanmakuSubmitted[], heartbeat?: () => Promise<void>): Promise<BatchOutcome> {
     if (submissions.length === 0) return { accepted: [], rejected: [] };
     const stopTimer = this.metrics.batchDuration.startTimer();
-    const now = this.clock.now();
 
+    // Decided in order; a message whose room or site context changed under it comes back
+    // stale (nothing written) and is evaluated again, with its room's later messages, on a
+    // fresh read of that scope.
+    const recorded: RecordedDecision[] = new Array<RecordedDecision>(submissions.length);
+    let todo = submissions.map((_, i) => i);
+    for (let attempt = 1; todo.length > 0; attempt++) {
+      if (attempt > MAX_CONTEXT_ATTEMPTS)
+        throw new Error(`decision context changed ${MAX_CONTEXT_ATTEMPTS} times during one batch`);
+      const part = todo.map((i) => submissions[i]);
+      const { requests, siteToken } = await this.requestsFor(part);
+      const results = await this.store.record(requests, siteToken, heartbeat);
+      const again: number[] = [];
+      const staleRooms = new Set<string>();
+      let staleSite = false;
+      results.forEach((r, k) => {
+        if ('stale' in r) {
+          again.push(todo[k]);
+          if (r.stale === 'site') staleSite = true;
+          else staleRooms.add(part[k].roomId);
+        } else recorded[todo[k]] = r;
+      });
+      if (again.length > 0) {
+        this.contexts.invalidate(staleRooms, staleSite);
+        this.metrics.staleContexts.inc(again.length);
+      }
+      todo = again;
+    }
+
+    const outcome: BatchOutcome = { accepted: [], rejected: [] };
+    const redelivered: Danmaku[] = [];
+    const seen = new Set<string>();
+    recorded.forEach(({ decision, fresh: isFresh }, i) => {
+      const sub = submissions[i];
+      // The same submission twice in one batch (a producer retry): publish its decision once.
+      if (seen.has(sub.id)) return;
+      seen.add(sub.id);
+      this.count(decision, isFresh, sub.sentAt);
+      if (decision.outcome === 'accepted') {
+        const accepted = toAccepted(sub, decision);
+        outcome.accepted.push(accepted);
+        if (!isFresh) redelivered.push(accepted.danmaku);
+      } else outcome.rejected.push(toRejected(sub, decision));
+    });
+    // Before publishing, whatever a gateway broadcasts is in the catch-up buffer: the script
+    // appended the fresh ones; a redelivered one is appended again (a no-op unless the
+    // buffer lost it), with its stored seq and session.
+    if (redelivered.length > 0) await this.recent.append(redelivered);
+    await this.events.publish(outcome.accepted, outcome.rejected);
+    stopTimer();
+    return outcome;
+  }
+
+  /** The decision requests of `submissions`: their context, then the static rules. */
+  private async requestsFor(
+    submissions: DanmakuSubmitted[],
+  ): Promise<{ requests: DecisionRequest[]; siteToken: string }> {
+    const now = this.clock.now();
     const senders = new Map<string, Set<string>>();
     for (const s of submissions) {
       const users = senders.get(s.roomId) ?? new Set<string>();
       users.add(s.userId);
       senders.set(s.roomId, users);
     }
-    const snapshot = await this.context.snapshot(
+    const snapshot = await this.contexts.snapshot(
       new Map([...senders].map(([room, users]) => [room, [...users]])),
     );
     const siteTerms = await this.terms.get(null, snapshot.siteTermsVersion);
@@ -68,6 +130,7 @@ export class DecisionService {
       string,
       {
         context: RoomContext;
+        token: string;
         rate: Pick<DecisionRequest, 'rules' | 'ifFlood' | 'ifSlowMode' | 'ifDuplicate'>;
       }
     >();
@@ -77,6 +140,7 @@ export class DecisionService {
       const answers = this.policy.rateRejections(room.settings);
       rooms.set(roomId, {
         context: { ...room, roomTerms: terms },
+        token: room.token,
         rate: {
           rules: this.policy.rateRules(room.settings),
           ifFlood: rejected(answers.flood, now),
@@ -105,33 +169,10 @@ export class DecisionService {
         ifAccepted: { outcome: 'accepted', ...session, decidedAt: now },
         recent: rejection ? NO_RECENT : recentAround(toDanmaku(sub, { seq: SEQ_MARK, ...session })),
         ...room.rate,
+        contextToken: room.token,
       };
     });
-
-    const recorded = await this.store.record(requests, heartbeat);
-
-    const outcome: BatchOutcome = { accepted: [], rejected: [] };
-    const redelivered: Danmaku[] = [];
-    const seen = new Set<string>();
-    recorded.forEach(({ decision, fresh: isFresh }, i) => {
-      const sub = submissions[i];
-      // The same submission twice in one batch (a producer retry): publish its decision once.
-      if (seen.has(sub.id)) return;
-      seen.add(sub.id);
-      this.count(decision, isFresh, sub.sentAt);
-      if (decision.outcome === 'accepted') {
-        const accepted = toAccepted(sub, decision);
-        outcome.accepted.push(accepted);
-        if (!isFresh) redelivered.push(accepted.danmaku);
-      } else outcome.rejected.push(toRejected(sub, decision));
-    });
-    // Before publishing, whatever a gateway broadcasts is in the catch-up buffer: the script
-    // appended the fresh ones; a redelivered one is appended again (a no-op unless the
-    // buffer lost it), with its stored seq and session.
-    if (redelivered.length > 0) await this.recent.append(redelivered);
-    await this.events.publish(outcome.accepted, outcome.rejected);
-    stopTimer();
-    return outcome;
+    return { requests, siteToken: snapshot.siteToken };
   }
 
   private count(decision: StoredDecision, fresh: boolean, sentAt: number): void {

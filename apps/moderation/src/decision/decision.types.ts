@@ -72,6 +72,8 @@ export interface DecisionRequest {
    * script appends `head + seq + tail` in the same call that assigns the seq.
    */
   recent: { head: string; tail: string };
+  /** The room's context token the static rules were evaluated under ('' = none written yet). */
+  contextToken: string;
 }
 
 export interface RecordedDecision {
@@ -79,6 +81,13 @@ export interface RecordedDecision {
   /** False when the submission had been decided before (a redelivery). */
   fresh: boolean;
 }
+
+/** Not decided: the room's or the site's context changed after its static rules ran. */
+export interface StaleContext {
+  stale: 'room' | 'site';
+}
+
+export type RecordOutcome = RecordedDecision | StaleContext;
 
 /** Everything the static rules read about one room, loaded once per batch. */
 export interface RoomContext {

@@ -10,6 +10,7 @@ import {
   type RoomSettingsPatch,
 } from '@danmaku/contracts';
 import { REDIS } from '@danmaku/platform';
+import { newContextToken } from '../common/context-token';
 import { modKeys } from '../common/moderation-keys';
 import { parseStored } from '../common/redis-json';
 import { execOrThrow } from '../common/redis-pipeline';
@@ -17,24 +18,48 @@ import { storedEndedSessionSchema, storedLiveSchema, storedSettingsSchema } from
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    modPatchSettings(settingsKey: string, defaults: string, patch: string): Result<string, Context>;
+    modPatchSettings(
+      settingsKey: string,
+      contextKey: string,
+      defaults: string,
+      patch: string,
+      token: string,
+    ): Result<string, Context>;
+    modStartSession(
+      liveKey: string,
+      contextKey: string,
+      live: string,
+      token: string,
+    ): Result<number, Context>;
     modEndSession(
       liveKey: string,
       sessionsKey: string,
+      contextKey: string,
       endedAt: string,
+      token: string,
     ): Result<[string, string] | null, Context>;
     modUndoEndSession(
       liveKey: string,
       sessionsKey: string,
+      contextKey: string,
       live: string,
       ended: string,
+      token: string,
     ): Result<number, Context>;
-    modReleaseSession(liveKey: string, live: string): Result<number, Context>;
+    modReleaseSession(
+      liveKey: string,
+      contextKey: string,
+      live: string,
+      token: string,
+    ): Result<number, Context>;
   }
 }
 
 /** Ended sessions kept per room (the replay app keeps the full history). */
 const MAX_ENDED_SESSIONS = 1000;
+
+// Every script below that changes what a decision reads also replaces the room's context
+// token (KEYS: …, context key; last ARGV: the new token), in the same atomic step.
 
 // Merges in Redis so two concurrent PATCHes of different fields both land.
 // (Settings are small integers and booleans, which cjson round-trips exactly.)
@@ -50,7 +75,13 @@ end
 for k, v in pairs(cjson.decode(ARGV[2])) do s[k] = v end
 local out = cjson.encode(s)
 redis.call('SET', KEYS[1], out)
+redis.call('SET', KEYS[2], ARGV[3])
 return out
+`;
+const START_SESSION_LUA = `
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then return 0 end
+redis.call('SET', KEYS[2], ARGV[2])
+return 1
 `;
 // Moves the live session to the ended list. The ended JSON is the live JSON plus endedAt,
 // built by string so the epoch numbers never pass through Lua floats.
@@ -67,15 +98,18 @@ local ended = string.sub(live, 1, -2) .. ',"endedAt":' .. endedAt .. '}'
 redis.call('DEL', KEYS[1])
 redis.call('LPUSH', KEYS[2], ended)
 redis.call('LTRIM', KEYS[2], 0, ${MAX_ENDED_SESSIONS - 1})
+redis.call('SET', KEYS[3], ARGV[2])
 return {live, ended}
 `;
 const UNDO_END_SESSION_LUA = `
 redis.call('LREM', KEYS[2], 1, ARGV[2])
+redis.call('SET', KEYS[3], ARGV[3])
 return redis.call('SET', KEYS[1], ARGV[1], 'NX') and 1 or 0
 `;
 const RELEASE_SESSION_LUA = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[2], ARGV[2])
+return redis.call('DEL', KEYS[1])
 `;
 
 /**
@@ -85,10 +119,11 @@ return 0
 @Injectable()
 export class RoomStateRepository {
   constructor(@Inject(REDIS) private readonly redis: Redis) {
-    this.redis.defineCommand('modPatchSettings', { numberOfKeys: 1, lua: PATCH_SETTINGS_LUA });
-    this.redis.defineCommand('modEndSession', { numberOfKeys: 2, lua: END_SESSION_LUA });
-    this.redis.defineCommand('modUndoEndSession', { numberOfKeys: 2, lua: UNDO_END_SESSION_LUA });
-    this.redis.defineCommand('modReleaseSession', { numberOfKeys: 1, lua: RELEASE_SESSION_LUA });
+    this.redis.defineCommand('modPatchSettings', { numberOfKeys: 2, lua: PATCH_SETTINGS_LUA });
+    this.redis.defineCommand('modStartSession', { numberOfKeys: 2, lua: START_SESSION_LUA });
+    this.redis.defineCommand('modEndSession', { numberOfKeys: 3, lua: END_SESSION_LUA });
+    this.redis.defineCommand('modUndoEndSession', { numberOfKeys: 3, lua: UNDO_END_SESSION_LUA });
+    this.redis.defineCommand('modReleaseSession', { numberOfKeys: 2, lua: RELEASE_SESSION_LUA });
   }
 
   async snapshot(
@@ -112,8 +147,10 @@ export class RoomStateRepository {
   async patchSettings(roomId: string, patch: RoomSettingsPatch): Promise<RoomSettings> {
     const out = await this.redis.modPatchSettings(
       sharedRedisKeys.roomSettings(roomId),
+      modKeys.context(roomId),
       JSON.stringify(DEFAULT_ROOM_SETTINGS),
       JSON.stringify(patch),
+      newContextToken(),
     );
     return storedSettingsSchema.parse(JSON.parse(out));
   }
@@ -124,14 +161,24 @@ export class RoomStateRepository {
     session: LiveSession,
   ): Promise<{ started: boolean; live: LiveSession | null }> {
     const key = sharedRedisKeys.roomLive(roomId);
-    const ok = await this.redis.set(key, JSON.stringify(session), 'NX');
-    if (ok === 'OK') return { started: true, live: session };
+    const started = await this.redis.modStartSession(
+      key,
+      modKeys.context(roomId),
+      JSON.stringify(session),
+      newContextToken(),
+    );
+    if (started === 1) return { started: true, live: session };
     return { started: false, live: parseStored(storedLiveSchema, await this.redis.get(key)) };
   }
 
   /** Undoes `startSession` (its event could not be published), unless another session replaced it. */
   async releaseSession(roomId: string, session: LiveSession): Promise<void> {
-    await this.redis.modReleaseSession(sharedRedisKeys.roomLive(roomId), JSON.stringify(session));
+    await this.redis.modReleaseSession(
+      sharedRedisKeys.roomLive(roomId),
+      modKeys.context(roomId),
+      JSON.stringify(session),
+      newContextToken(),
+    );
   }
 
   /** Ends the live session; null when none was live. */
@@ -141,14 +188,28 @@ export class RoomStateRepository {
   ): Promise<{ ended: EndedSessionView; undo: () => Promise<void> } | null> {
     const liveKey = sharedRedisKeys.roomLive(roomId);
     const sessionsKey = modKeys.sessions(roomId);
-    const res = await this.redis.modEndSession(liveKey, sessionsKey, String(endedAt));
+    const contextKey = modKeys.context(roomId);
+    const res = await this.redis.modEndSession(
+      liveKey,
+      sessionsKey,
+      contextKey,
+      String(endedAt),
+      newContextToken(),
+    );
     if (!res) return null;
     const [liveJson, endedJson] = res;
     const ended = storedEndedSessionSchema.parse(JSON.parse(endedJson));
     return {
       ended,
       undo: async () => {
-        await this.redis.modUndoEndSession(liveKey, sessionsKey, liveJson, endedJson);
+        await this.redis.modUndoEndSession(
+          liveKey,
+          sessionsKey,
+          contextKey,
+          liveJson,
+          endedJson,
+          newContextToken(),
+        );
       },
     };
   }

@@ -3,6 +3,7 @@ import type Redis from 'ioredis';
 import type { Result } from 'ioredis';
 import { sanctionInForce, sharedRedisKeys, type SanctionView, type SharedSanction } from '@danmaku/contracts';
 import { REDIS } from '@danmaku/platform';
+import { newContextToken } from '../common/context-token';
 import { modKeys } from '../common/moderation-keys';
 import { parseStored } from '../common/redis-json';
 import { execOrThrow } from '../common/redis-pipeline';
@@ -53,6 +54,8 @@ return dropped
  * gateways read (`sharedRedisKeys.roomBans/siteBans/roomMutes`, userId → `{until}`), so a
  * gateway refuses a banned user's join and a muted user's send without asking moderation.
  * Expired entries are ignored by every reader and dropped (from both) when a list meets them.
+ * Every put and remove also replaces the scope's context token (decisions cache sanctions
+ * under it); dropping an expired entry does not, as no decision can tell it from absent.
  */
 @Injectable()
 export class SanctionsRepository {
@@ -64,7 +67,11 @@ export class SanctionsRepository {
     const { own, shared } = keysOf(kind, s.roomId);
     const view: SharedSanction = { until: s.until };
     await execOrThrow(
-      this.redis.multi().hset(own, s.userId, JSON.stringify(s)).hset(shared, s.userId, JSON.stringify(view)),
+      this.redis
+        .multi()
+        .hset(own, s.userId, JSON.stringify(s))
+        .hset(shared, s.userId, JSON.stringify(view))
+        .set(modKeys.context(s.roomId), newContextToken()),
     );
   }
 
@@ -72,7 +79,12 @@ export class SanctionsRepository {
   async remove(kind: SanctionKind, roomId: string | null, userId: string): Promise<SanctionView | null> {
     const { own, shared } = keysOf(kind, roomId);
     const [raw] = await execOrThrow(
-      this.redis.multi().hget(own, userId).hdel(own, userId).hdel(shared, userId),
+      this.redis
+        .multi()
+        .hget(own, userId)
+        .hdel(own, userId)
+        .hdel(shared, userId)
+        .set(modKeys.context(roomId), newContextToken()),
     );
     return parseStored(storedSanctionSchema, raw as string | null);
   }

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { httpReady, messageReady } from '@danmaku/process';
+import { httpReady, messageReady, withHeapPolicy } from '@danmaku/process';
 import { APP_PORT_VAR, freePort, type AppName } from '@danmaku/testing';
 import { profileFlags } from './profile';
 import { findPids, forkTs, ROOT, spawnNode, track, type Tracked } from './procs';
@@ -42,7 +42,9 @@ async function startApp(
   if (!existsSync(main)) throw new Error(`${main} is missing: build first`);
   const flags = profileDir ? profileFlags(profileDir, name) : [];
   const metrics = { METRICS_PORT: String(metricsPort ?? (await freePort())) };
-  const t = spawnNode(name, 'ours', main, { ...env, [APP_PORT_VAR[app]]: String(port), ...metrics }, flags);
+  // The apps run with the heap policy `npm start` and compose give them.
+  const appEnv = withHeapPolicy(app, { ...env, [APP_PORT_VAR[app]]: String(port), ...metrics });
+  const t = spawnNode(name, 'ours', main, appEnv, flags);
   await t.proc?.waitReady(httpReady(`http://127.0.0.1:${port}/readyz`), {
     timeoutMs: 90_000,
     intervalMs: 250,

@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { onStopSignals } from '@danmaku/process';
+import { onStopSignals, withHeapPolicy } from '@danmaku/process';
 import { ROOT, UserError, logger, runCli } from '../infra/cli';
 import { localBin, run } from '../infra/processes';
 import { APPS, WEB, mainFile, type AppPort } from './apps';
@@ -50,6 +50,7 @@ async function main([app, ...rest]: string[]): Promise<number> {
   // our terminal as its stdout, so it picks its log format itself.
   const child = spawn(process.execPath, [join(ROOT, main), ...appArgs], {
     cwd: ROOT,
+    env: withHeapPolicy(app, process.env),
     stdio: ['ignore', 'inherit', 'inherit'],
     detached: true,
   });

@@ -29,6 +29,7 @@ import {
   startProcess,
   type ManagedProcess,
   type Readiness,
+  withHeapPolicy,
 } from '@danmaku/process';
 
 import { ROOT, UserError, c, checkArgs, fmtSecs, logger, paths, runCli, type Paint } from '../infra/cli';
@@ -87,11 +88,11 @@ function appEnv(base = process.env): NodeJS.ProcessEnv {
 function serviceEnv(name: string, env: NodeJS.ProcessEnv, redisUrls: Partial<Record<string, string>>) {
   const { app, portEnv } = SERVICES[name];
   const redisUrl = redisUrls[appOf(name)];
-  return {
+  return withHeapPolicy(appOf(name), {
     ...env,
     ...(app && { [APPS[app].portEnv]: env[portEnv] }),
     ...(redisUrl && { REDIS_URL: redisUrl }),
-  };
+  });
 }
 
 const appPort = (name: string, env: NodeJS.ProcessEnv): number => Number(env[SERVICES[name].portEnv]);

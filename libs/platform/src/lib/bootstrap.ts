@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { getHeapStatistics } from 'node:v8';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
@@ -76,7 +77,8 @@ export async function runHttpApp(opts: {
     .get(MetricsEndpoint)
     .listen((config as CommonConfig).METRICS_HOST, metricsPort);
   logger.log(
-    `${opts.app} listening on http://127.0.0.1:${port}, metrics on http://${metricsAt.host}:${metricsAt.port}/metrics (instance ${instanceId})`,
+    `${opts.app} listening on http://127.0.0.1:${port}, metrics on http://${metricsAt.host}:${metricsAt.port}/metrics ` +
+      `(instance ${instanceId}, heap limit ${Math.round(getHeapStatistics().heap_size_limit / 1048576)} MB)`,
   );
   return nest;
 }

@@ -194,6 +194,15 @@ export const OTHER_VAR_GROUPS: OtherVarGroup[] = [
         description: '`npm start` passes `admin` / `admin-password` to auth when neither is set.',
       },
       {
+        name: 'NODE_OPTIONS',
+        readBy: ['libs/process/src/lib/heap-policy.ts'],
+        default: 'gateways: `--max-old-space-size=1024` added',
+        description:
+          "Node's own options, passed on to the apps. `npm start`, `start:<app>`, compose and the bench add " +
+          "the gateways' 1 GB old-space limit (a connection server's heap policy, see docs/architecture.md) " +
+          'unless it already sets `--max-old-space-size`.',
+      },
+      {
         name: 'NO_COLOR',
         readBy: ['tools/infra/cli.ts', 'tools/scripts/test.ts'],
         default: '(unset)',

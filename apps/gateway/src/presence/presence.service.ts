@@ -63,9 +63,11 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
 
   private async tick(): Promise<void> {
     const now = Date.now();
-    const rooms = new Set<string>([...this.localRooms(), ...this.dirty]);
+    // One pass over the adapter's rooms (every socket's own rooms included) per tick.
+    const local = this.localRooms();
+    const rooms = new Set<string>([...local, ...this.dirty]);
     this.dirty.clear();
-    this.gauge.set(this.localRooms().length);
+    this.gauge.set(local.length);
     await this.repo.heartbeat(this.identity.instanceId, now, this.aliveWindowMs());
     const counts = new Map([...rooms].map((r) => [r, this.localCount(r)] as const));
     await this.repo.writeLocalCounts(this.identity.instanceId, counts, this.ttlSec());

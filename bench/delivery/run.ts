@@ -42,7 +42,7 @@ import { summarizeProfiles } from './profile';
 import { calibrate, describeCalibration } from './calibrate';
 import { writeReport, type BenchResults } from './report';
 import * as scenarios from './scenarios';
-import { startBaseline, startOurStack, trackInfra, type Infra } from './stack';
+import { bringInfraUp, startBaseline, startOurStack, trackInfra, type Infra } from './stack';
 
 interface Args {
   quick: boolean;
@@ -309,16 +309,8 @@ async function main(): Promise<void> {
   }
 
   // 1. Kafka + Redis, and the namespace's topics.
-  process.env['DANMAKU_NAMESPACE'] = namespace;
-  const infraMod = (await import(pathToFileURL(join(ROOT, 'tools', 'infra', 'up.mjs')).href)) as {
-    infraUp(o: { quiet: boolean }): Promise<unknown>;
-  };
   say(`[${elapsed()}] infra up …`);
-  await infraMod.infraUp({ quiet: true });
-  const infra: Infra = {
-    kafkaBrokers: process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092',
-    redisUrl: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
-  };
+  const infra: Infra = await bringInfraUp(namespace);
   results.notes.push(...trackInfra(infra));
   track('bench-orchestrator', process.pid, 'bench');
 

@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { httpReady, messageReady, withHeapPolicy } from '@danmaku/process';
 import { APP_PORT_VAR, freePort, type AppName } from '@danmaku/testing';
 import { profileFlags } from './profile';
@@ -14,6 +15,22 @@ import { findPids, forkTs, ROOT, spawnNode, track, type Tracked } from './procs'
 export interface Infra {
   kafkaBrokers: string;
   redisUrl: string;
+}
+
+/**
+ * Brings Kafka and Redis up when they are not (tools/infra/up.mjs, as `npm run infra:up`) and
+ * creates the namespace's topics (DANMAKU_NAMESPACE); returns where they are.
+ */
+export async function bringInfraUp(namespace: string): Promise<Infra> {
+  process.env['DANMAKU_NAMESPACE'] = namespace;
+  const infraMod = (await import(pathToFileURL(join(ROOT, 'tools', 'infra', 'up.mjs')).href)) as {
+    infraUp(o: { quiet: boolean }): Promise<unknown>;
+  };
+  await infraMod.infraUp({ quiet: true });
+  return {
+    kafkaBrokers: process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092',
+    redisUrl: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
+  };
 }
 
 export interface OurStack {

@@ -1,8 +1,10 @@
 /**
  * npm run bench:stages — where one danmaku's time goes on a quiet system, stage by stage.
  *
- *   npm run infra:up && npx nx run-many -t build -p gateway auth moderation replay
+ *   npx nx run-many -t build -p gateway auth moderation replay
  *   npm run bench:stages [-- --sends 150 --gap-ms 200 --dist DIR --out DIR]
+ *
+ * Brings Kafka and Redis up when they are not (as `npm run bench` does); the apps must be built.
  *
  * Starts our stack like `npm run bench` (auth, moderation, replay, two gateways, a fresh
  * namespace), puts a sender and a viewer on gateway 1 and a viewer on gateway 2 in one room,
@@ -24,9 +26,9 @@ import { io, type Socket } from 'socket.io-client';
 import { KAFKA_TOPICS, topicName } from '@danmaku/contracts';
 import { KafkaClient } from '@danmaku/kafka';
 import { onStopSignals } from '@danmaku/process';
-import { dropNamespace, testInfra } from '@danmaku/testing';
+import { dropNamespace } from '@danmaku/testing';
 import { stopAll, ROOT } from './procs';
-import { startOurStack } from './stack';
+import { bringInfraUp, startOurStack } from './stack';
 
 /** Per danmaku (keyed by its text): when each stage was reached, ms since the epoch. */
 type Marks = Partial<
@@ -77,7 +79,6 @@ async function main(): Promise<void> {
   const sends = Number(values.sends);
   const gapMs = Number(values['gap-ms']);
   if (!(sends > 0) || !(gapMs >= 0)) throw new Error('--sends must be > 0 and --gap-ms ≥ 0');
-  const infra = testInfra();
   const namespace = `stages-${Date.now().toString(36)}`;
   const startedAt = new Date();
   const load = loadavg();
@@ -94,7 +95,9 @@ async function main(): Promise<void> {
     marks.set(text, m);
   };
 
-  process.stdout.write(`starting our stack (namespace ${namespace}) …\n`);
+  process.stdout.write(`Kafka and Redis up (namespace ${namespace}) …\n`);
+  const infra = await bringInfraUp(namespace);
+  process.stdout.write(`starting our stack …\n`);
   const stack = await startOurStack(namespace, infra, 2, values.dist);
   const kafka = new KafkaClient({ clientId: 'bench-stages', brokers: infra.kafkaBrokers.split(',') }).kafka;
   const consumers = [];

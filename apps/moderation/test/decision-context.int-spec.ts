@@ -160,6 +160,34 @@ describe('decision context cache (real Redis)', () => {
     ]);
   });
 
+  it('keeps no compiled term set across a Redis that lost the scope and got new terms', async () => {
+    const room = uniqueId('r');
+    const word = (w: string) => `${w}${uniqueId('w').replace(/[^a-z0-9]/g, '')}`;
+    const [before, after] = [word('before'), word('after')];
+    const add = (term: string) =>
+      terms.add(room, { termId: randomUUID(), term, createdAt: Date.now(), createdBy: 'mod' }, term);
+    await add(before);
+    const first = submission(room, 'u1', `say ${before}`);
+    await service.decideBatch([first]);
+    // Redis loses the room's terms, their version and its context token (a wipe, a failover
+    // without persistence), then a moderator adds another term.
+    await redis.del(
+      modKeys.terms(room),
+      modKeys.termIndex(room),
+      modKeys.termsVersion(room),
+      modKeys.context(room),
+    );
+    await add(after);
+    const old = submission(room, 'u1', `say ${before}`);
+    const fresh = submission(room, 'u1', `say ${after}`);
+    await service.decideBatch([old, fresh]);
+    expect(published.rejected).toEqual([
+      [first.id, 'BLOCKED_TERM'],
+      [fresh.id, 'BLOCKED_TERM'],
+    ]);
+    expect(published.accepted).toEqual([old.id]);
+  });
+
   it('stamps the session that a start or an end made live, at once', async () => {
     const room = uniqueId('r');
     await service.decideBatch([submission(room, 'u1')]);

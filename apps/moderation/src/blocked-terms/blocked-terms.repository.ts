@@ -34,12 +34,14 @@ declare module 'ioredis' {
 
 // Term set, duplicate index, version and the scope's context token (KEYS[4], ARGV: the new
 // token last) change together, so a decision that sees a version also sees exactly that set.
+// The version is that random token, not a counter: a counter starts again at 1 after Redis
+// loses the key, and a moderation process would then take its cached set for the new one.
 const ADD_TERM_LUA = `
 local existing = redis.call('HGET', KEYS[2], ARGV[1])
 if existing then return existing end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
-redis.call('INCR', KEYS[3])
+redis.call('SET', KEYS[3], ARGV[4])
 redis.call('SET', KEYS[4], ARGV[4])
 return false
 `;
@@ -51,7 +53,7 @@ if ok and type(t) == 'table' and type(t.canonical) == 'string' then
   if redis.call('HGET', KEYS[2], t.canonical) == ARGV[1] then redis.call('HDEL', KEYS[2], t.canonical) end
 end
 redis.call('HDEL', KEYS[1], ARGV[1])
-redis.call('INCR', KEYS[3])
+redis.call('SET', KEYS[3], ARGV[2])
 redis.call('SET', KEYS[4], ARGV[2])
 return json
 `;
@@ -105,11 +107,6 @@ export class BlockedTermsRepository {
       .filter((t) => t !== null)
       .map(toView)
       .sort((a, b) => a.createdAt - b.createdAt || a.termId.localeCompare(b.termId));
-  }
-
-  /** The version counter of a scope; it changes with every add or remove. */
-  async version(roomId: string | null): Promise<string> {
-    return (await this.redis.get(modKeys.termsVersion(roomId))) ?? '0';
   }
 
   /** A scope's terms and the version they belong to, read atomically. */

@@ -20,7 +20,7 @@ export class TermSetCache {
     private readonly repo: BlockedTermsRepository,
   ) {}
 
-  /** The compiled terms of `roomId` (`null`: site-wide) at `version` or newer. */
+  /** The compiled terms of `roomId` (`null`: site-wide) at `version` (the token of its last change). */
   async get(roomId: string | null, version: string): Promise<CompiledTerms> {
     // Version "0": the scope never had a term; nothing to read or keep.
     if (version === '0') return EMPTY_TERMS;

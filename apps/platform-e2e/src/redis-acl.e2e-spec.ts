@@ -99,7 +99,8 @@ describe('per-app Redis ACL users', () => {
   }, 60_000);
 
   it('runs the product: log in, send on one gateway, receive on the other, replay it, ban', async () => {
-    const s = stack!;
+    const s = stack;
+    if (!s) throw new Error('the stack did not start (see beforeAll)');
     const admin = await adminToken(s);
     const [alice, bob] = await Promise.all([newUser(s, 'alice'), newUser(s, 'bob')]);
     const roomId = roomName();

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Counter, Gauge, Histogram } from 'prom-client';
+import type { Counter, Histogram } from 'prom-client';
 import { MetricsService } from '@danmaku/platform';
 
 @Injectable()

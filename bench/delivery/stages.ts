@@ -84,7 +84,14 @@ async function main(): Promise<void> {
   const load = loadavg();
   onStopSignals({ stop: () => void stopAll().then(() => process.exit(130)), kill: () => process.exit(137) });
 
-  // A clock with sub-millisecond steps on the epoch scale the pipeline's stamps use.
+  // A clock with sub-millisecond steps on the epoch scale the pipeline's stamps use. Its
+  // origin is taken as Date.now() ticks over to a new millisecond: taken at a random point
+  // inside one, it would be up to 1 ms early for the whole run, and every stage measured
+  // against it with it.
+  const tick = Date.now();
+  while (Date.now() === tick) {
+    // spin to the next millisecond (at most one)
+  }
   const origin = Date.now() - performance.now();
   const now = () => origin + performance.now();
   const marks = new Map<string, Marks>();

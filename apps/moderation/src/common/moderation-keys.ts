@@ -18,7 +18,10 @@ export const modKeys = {
   /** Hash normalized term → termId (duplicate check). */
   termIndex: (roomId: string | null) =>
     roomId === null ? 'mod:site:terms:index' : `mod:room:${roomId}:terms:index`,
-  /** String counter bumped with every change of the term set (decision caches compare it). */
+  /**
+   * String: a new random token with every change of the term set (the term-set cache keys
+   * its compiled automaton by it; random so a Redis that lost the key never repeats one).
+   */
   termsVersion: (roomId: string | null) =>
     roomId === null ? 'mod:site:terms:version' : `mod:room:${roomId}:terms:version`,
   /**

@@ -21,6 +21,7 @@ import { ConfigResourceTypes, Kafka, logLevel, type Admin, type ITopicConfig } f
 
 // Run with `--tsconfig tools/infra/tsconfig.json` (as up.ts does) so that tsx resolves the alias.
 import { KAFKA_TOPICS, topicName, type TopicDefinition } from '@danmaku/contracts';
+import { createTopics } from '@danmaku/kafka';
 
 type Action = 'created' | 'partitions-increased' | 'retention-updated' | 'ok';
 
@@ -121,8 +122,9 @@ async function main(): Promise<void> {
           w.def.retentionMs != null ? [{ name: 'retention.ms', value: String(w.def.retentionMs) }] : [],
       }));
     if (toCreate.length > 0) {
-      // createTopics resolves false (no error) when a topic already exists — e.g. a concurrent run won.
-      await admin.createTopics({ topics: toCreate, waitForLeaders: true, timeout: 30000 });
+      // Tolerates a concurrent run creating them first, and waits out the moment a new topic is
+      // still unknown to the broker's metadata.
+      await createTopics(admin, toCreate);
     }
     const created = new Set(toCreate.map((t) => t.topic));
 

@@ -7,3 +7,4 @@ export * from './lib/batching-publisher';
 export * from './lib/broker-probe';
 export * from './lib/dead-letter';
 export * from './lib/consumer-host';
+export * from './lib/topics';

@@ -63,18 +63,7 @@ export class DeadLetterPublisher {
 
   private async ensureTopic(topic: string): Promise<void> {
     if (this.ensured.has(topic)) return;
-    const admin = this.client.kafka.admin();
-    await admin.connect();
-    try {
-      if (!(await admin.listTopics()).includes(topic)) {
-        await admin.createTopics({
-          topics: [{ topic, numPartitions: 1, replicationFactor: -1 }],
-          waitForLeaders: true,
-        });
-      }
-      this.ensured.add(topic);
-    } finally {
-      await admin.disconnect();
-    }
+    await this.client.ensureTopicConfigs([{ topic, numPartitions: 1, replicationFactor: -1 }]);
+    this.ensured.add(topic);
   }
 }

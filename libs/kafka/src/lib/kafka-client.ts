@@ -4,6 +4,7 @@ import { BrokerProbe } from './broker-probe';
 import { DeadLetterPublisher } from './dead-letter';
 import { silentLogger, type KafkaLogger } from './logger';
 import { fixLoadedKafkajs } from './request-queue-fix';
+import { createTopics } from './topics';
 
 export interface KafkaClientOptions {
   brokers: string[];
@@ -94,22 +95,22 @@ export class KafkaClient {
 
   /** Creates the topics that do not exist yet, with their registry partition counts. */
   async ensureTopics(defs: TopicDefinition[]): Promise<void> {
+    await this.ensureTopicConfigs(
+      defs.map((d) => ({
+        topic: this.topic(d),
+        numPartitions: d.partitions,
+        replicationFactor: -1,
+        configEntries: d.retentionMs ? [{ name: 'retention.ms', value: String(d.retentionMs) }] : [],
+      })),
+    );
+  }
+
+  /** Creates the topics that do not exist yet and waits for their leaders (see `createTopics`). */
+  async ensureTopicConfigs(topics: ITopicConfig[]): Promise<void> {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      const existing = new Set(await admin.listTopics());
-      const missing: ITopicConfig[] = defs
-        .filter((d) => !existing.has(this.topic(d)))
-        .map((d) => ({
-          topic: this.topic(d),
-          numPartitions: d.partitions,
-          replicationFactor: -1,
-          configEntries: d.retentionMs ? [{ name: 'retention.ms', value: String(d.retentionMs) }] : [],
-        }));
-      if (missing.length > 0) {
-        await admin.createTopics({ topics: missing, waitForLeaders: true });
-        this.logger.info({ topics: missing.map((t) => t.topic) }, 'kafka topics created');
-      }
+      await createTopics(admin, topics, this.logger);
     } finally {
       await admin.disconnect();
     }

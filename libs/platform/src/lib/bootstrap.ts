@@ -13,7 +13,7 @@ import { HttpExceptionFilter } from './http/http-exception.filter';
 import { applyTrustedProxies, loadTrustedProxies, type TrustedProxies } from './http/client-address';
 import { applySecurityHeaders } from './http/security-headers';
 import { APP_LOGGER } from './platform.module';
-import { installFatalErrorHandlers, type FatalLogger } from './process/fatal-errors';
+import { dieOn, installFatalErrorHandlers, type FatalLogger } from './process/fatal-errors';
 
 /** `INSTANCE_ID`, else host-pid: names this process in logs, metrics and Kafka client ids. */
 export function instanceIdFromEnv(env: NodeJS.ProcessEnv = process.env): string {
@@ -57,28 +57,34 @@ export async function runHttpApp(opts: {
     }
     throw e;
   }
-  const module = opts.createModule(config as never, instanceId);
-  const nest = await NestFactory.create(module as never, { bufferLogs: true });
-  const logger = nest.get(Logger);
-  fatal.logger = nest.get<FatalLogger>(APP_LOGGER);
-  nest.useLogger(logger);
-  nest.useGlobalFilters(new HttpExceptionFilter());
-  nest.use(httpMetricsMiddleware(nest.get(MetricsService)));
-  // Graceful stop on the supervisor's signals only: Nest's default list includes SIGUSR2,
-  // which would turn `node --heapsnapshot-signal=SIGUSR2` (a heap snapshot) into a shutdown.
-  nest.enableShutdownHooks(['SIGTERM', 'SIGINT', 'SIGHUP']);
-  applySecurityHeaders(nest);
-  applyTrustedProxies(nest, trustedProxies);
-  if (cors) applyCors(nest, cors);
-  await opts.configure?.(nest, config as never);
-  const port = opts.port(config as never);
-  await nest.listen(port);
-  const metricsAt = await nest
-    .get(MetricsEndpoint)
-    .listen((config as CommonConfig).METRICS_HOST, metricsPort);
-  logger.log(
-    `${opts.app} listening on http://127.0.0.1:${port}, metrics on http://${metricsAt.host}:${metricsAt.port}/metrics ` +
-      `(instance ${instanceId}, heap limit ${Math.round(getHeapStatistics().heap_size_limit / 1048576)} MB)`,
-  );
-  return nest;
+  try {
+    const module = opts.createModule(config as never, instanceId);
+    const nest = await NestFactory.create(module as never, { bufferLogs: true });
+    const logger = nest.get(Logger);
+    fatal.logger = nest.get<FatalLogger>(APP_LOGGER);
+    nest.useLogger(logger);
+    nest.useGlobalFilters(new HttpExceptionFilter());
+    nest.use(httpMetricsMiddleware(nest.get(MetricsService)));
+    // Graceful stop on the supervisor's signals only: Nest's default list includes SIGUSR2,
+    // which would turn `node --heapsnapshot-signal=SIGUSR2` (a heap snapshot) into a shutdown.
+    nest.enableShutdownHooks(['SIGTERM', 'SIGINT', 'SIGHUP']);
+    applySecurityHeaders(nest);
+    applyTrustedProxies(nest, trustedProxies);
+    if (cors) applyCors(nest, cors);
+    await opts.configure?.(nest, config as never);
+    const port = opts.port(config as never);
+    await nest.listen(port);
+    const metricsAt = await nest
+      .get(MetricsEndpoint)
+      .listen((config as CommonConfig).METRICS_HOST, metricsPort);
+    logger.log(
+      `${opts.app} listening on http://127.0.0.1:${port}, metrics on http://${metricsAt.host}:${metricsAt.port}/metrics ` +
+        `(instance ${instanceId}, heap limit ${Math.round(getHeapStatistics().heap_size_limit / 1048576)} MB)`,
+    );
+    return nest;
+  } catch (error) {
+    // Logged as a failed start (not as a rejection nobody handled), then exit 1.
+    dieOn('startup', error);
+    throw error;
+  }
 }

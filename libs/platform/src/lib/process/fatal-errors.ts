@@ -30,7 +30,11 @@ export function installFatalErrorHandlers(context: FatalErrorContext): void {
 
 let dying = false;
 
-function dieOn(kind: string, error: unknown): void {
+/**
+ * Logs an error the process cannot go on after (`kind` says what failed: `startup`,
+ * `unhandledRejection`, …) and exits 1, as the installed handlers do.
+ */
+export function dieOn(kind: string, error: unknown): void {
   const ctx = installed;
   if (!ctx) return;
   const exit = ctx.exit ?? ((code: number) => process.exit(code));

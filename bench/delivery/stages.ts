@@ -84,15 +84,20 @@ async function main(): Promise<void> {
   const load = loadavg();
   onStopSignals({ stop: () => void stopAll().then(() => process.exit(130)), kill: () => process.exit(137) });
 
-  // A clock with sub-millisecond steps on the epoch scale the pipeline's stamps use. Its
-  // origin is taken as Date.now() ticks over to a new millisecond: taken at a random point
-  // inside one, it would be up to 1 ms early for the whole run, and every stage measured
-  // against it with it.
-  const tick = Date.now();
-  while (Date.now() === tick) {
-    // spin to the next millisecond (at most one)
-  }
-  const origin = Date.now() - performance.now();
+  // A clock with sub-millisecond steps on the epoch scale the pipeline's stamps use
+  // (Date.now() in every process). Its origin is taken as Date.now() ticks over to a new
+  // millisecond: taken at a random point inside one, it would be up to 1 ms early. It is taken
+  // again before every send: the wall clock and the monotonic one drift apart here by a
+  // millisecond or more a second (seen: 10 ms over a run), which would shift every stage.
+  let origin = 0;
+  const resync = () => {
+    const tick = Date.now();
+    while (Date.now() === tick) {
+      // spin to the next millisecond (at most one)
+    }
+    origin = Date.now() - performance.now();
+  };
+  resync();
   const now = () => origin + performance.now();
   const marks = new Map<string, Marks>();
   const mark = (text: string | undefined, key: keyof Marks, at: number) => {
@@ -181,6 +186,7 @@ async function main(): Promise<void> {
     process.stdout.write(`sending ${sends} danmaku, one every ${gapMs} ms …\n`);
     for (let i = 0; i < sends; i++) {
       const text = `stage-${i}`;
+      resync();
       mark(text, 'send', now());
       const ack = (await sender.emitWithAck('danmaku:send', { roomId, text })) as { ok: boolean };
       if (!ack.ok) throw new Error(`danmaku:send: ${JSON.stringify(ack)}`);
@@ -203,6 +209,17 @@ async function main(): Promise<void> {
     return { stage: s.name, p50: quantile(d, 0.5), p90: quantile(d, 0.9), p99: quantile(d, 0.99) };
   });
   const ms = (v: number) => v.toFixed(1);
+  // The slowest danmaku end to end, with where their time went: with ~150 sends the p99 is
+  // the second slowest, so one cold start or pause decides it.
+  const order = [...marks.keys()];
+  const slowest = complete
+    .map((m) => ({ m, index: order.findIndex((k) => marks.get(k) === m) }))
+    .sort((a, b) => (b.m.gw1 as number) - (b.m.send as number) - ((a.m.gw1 as number) - (a.m.send as number)))
+    .slice(0, 5)
+    .map(({ m, index }) => ({
+      index,
+      stages: STAGES.map((s) => (m[s.to] as number) - (m[s.from] as number)),
+    }));
   const md = [
     `# Stages of one danmaku on a quiet system (${startedAt.toISOString()})`,
     '',
@@ -214,6 +231,12 @@ async function main(): Promise<void> {
     '|---|---:|---:|---:|',
     ...rows.map((r) => `| ${r.stage} | ${ms(r.p50)} | ${ms(r.p90)} | ${ms(r.p99)} |`),
     '',
+    'The five slowest end to end (viewer on gateway 1), by send index (0 = the first danmaku after the stack started), ms per stage in the order above:',
+    '',
+    `| # | ${STAGES.map((_, i) => i + 1).join(' | ')} |`,
+    `|---:|${STAGES.map(() => '---:').join('|')}|`,
+    ...slowest.map((r) => `| ${r.index} | ${r.stages.map(ms).join(' | ')} |`),
+    '',
   ].join('\n');
   process.stdout.write(`\n${md}`);
   mkdirSync(values.out, { recursive: true });
@@ -222,7 +245,7 @@ async function main(): Promise<void> {
   writeFileSync(
     join(values.out, `stages-${stamp}.json`),
     JSON.stringify(
-      { at: startedAt.toISOString(), sends, gapMs, loadavg: load, complete: complete.length, rows },
+      { at: startedAt.toISOString(), sends, gapMs, loadavg: load, complete: complete.length, rows, slowest },
       null,
       2,
     ),

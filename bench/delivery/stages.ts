@@ -211,13 +211,13 @@ async function main(): Promise<void> {
   const ms = (v: number) => v.toFixed(1);
   // The slowest danmaku end to end, with where their time went: with ~150 sends the p99 is
   // the second slowest, so one cold start or pause decides it.
-  const order = [...marks.keys()];
-  const slowest = complete
-    .map((m) => ({ m, index: order.findIndex((k) => marks.get(k) === m) }))
-    .sort((a, b) => (b.m.gw1 as number) - (b.m.send as number) - ((a.m.gw1 as number) - (a.m.send as number)))
+  const endToEnd = (m: Marks) => (m.gw1 as number) - (m.send as number);
+  const slowest = [...marks]
+    .filter(([, m]) => complete.includes(m))
+    .sort(([, a], [, b]) => endToEnd(b) - endToEnd(a))
     .slice(0, 5)
-    .map(({ m, index }) => ({
-      index,
+    .map(([text, m]) => ({
+      index: Number(text.slice('stage-'.length)),
       stages: STAGES.map((s) => (m[s.to] as number) - (m[s.from] as number)),
     }));
   const md = [

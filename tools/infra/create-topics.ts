@@ -121,12 +121,9 @@ async function main(): Promise<void> {
         configEntries:
           w.def.retentionMs != null ? [{ name: 'retention.ms', value: String(w.def.retentionMs) }] : [],
       }));
-    if (toCreate.length > 0) {
-      // Tolerates a concurrent run creating them first, and waits out the moment a new topic is
-      // still unknown to the broker's metadata.
-      await createTopics(admin, toCreate);
-    }
-    const created = new Set(toCreate.map((t) => t.topic));
+    // Tolerates a concurrent run creating some first (those are then checked like any existing
+    // topic below), and waits out the moment a new topic is unknown to the broker's metadata.
+    const created = new Set(toCreate.length > 0 ? await createTopics(admin, toCreate) : []);
 
     // 2. Existing topics: partitions and retention.
     const others = wanted.filter((w) => !created.has(w.name));
